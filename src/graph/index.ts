@@ -1,0 +1,6 @@
+export * from "./types.js";
+export * from "./refs.js";
+export * from "./errors.js";
+export * from "./hash.js";
+export * from "./validate.js";
+export * from "./analysis.js";
