@@ -163,4 +163,6 @@ export interface Graph {
   doc?: string;
   /** Module reference of the workflow itself (for worker threads and distributed runs). */
   module?: FunctionRef;
+  /** Workflow-wide default node options (each node's own options win). */
+  defaults?: NodeOptionsData;
 }

@@ -1,0 +1,205 @@
+/**
+ * The untyped runtime behind the typed builder interface: each call appends one plain record to a
+ * persistent list (a parent pointer, so every call is O(1) and earlier builders stay valid), and
+ * `build()` turns the list into the graph IR.
+ */
+import { parseRef } from "../graph/refs.js";
+import { INPUT, type Graph, type GraphEdge, type GraphNode, type NodeKind } from "../graph/types.js";
+import { assertValidGraph } from "../graph/validate.js";
+import type { NodeOptions } from "../run/options.js";
+import type { DagBuilder, Fragment } from "./builder-types.js";
+import type { AnyDag, Dag, NodeImpl } from "./dag-types.js";
+import { createDag } from "./dag.js";
+import { optionsData } from "./options-data.js";
+
+type Fn = (...args: never[]) => unknown;
+
+interface Entry {
+  kind: NodeKind;
+  name: string;
+  /** A dependency map, a single reference (whole argument), or `undefined` for `.then`. */
+  deps: Record<string, string | readonly string[]> | string | undefined;
+  fn?: Fn;
+  sub?: AnyDag;
+  options?: NodeOptions<never, unknown>;
+}
+
+interface Link {
+  entry: Entry;
+  parent: Link | undefined;
+}
+
+/** Options of a whole workflow. */
+export interface DagOptions {
+  /** Default node options; each node's own options win. */
+  defaults?: NodeOptions<never, unknown>;
+  /** The module that defines this workflow (`import.meta.url`), for worker threads. */
+  module?: string;
+  /** A description shown in diagrams. */
+  doc?: string;
+}
+
+class Builder {
+  constructor(
+    readonly wfName: string,
+    readonly wfOptions: DagOptions,
+    readonly chain: Link | undefined,
+    readonly output?: string,
+  ) {}
+
+  private add(entry: Entry): Builder {
+    return new Builder(this.wfName, this.wfOptions, { entry, parent: this.chain });
+  }
+
+  node(name: string, deps: Entry["deps"], fn: Fn, options?: Entry["options"]): Builder {
+    return this.add({ kind: "task", name, deps, fn, options });
+  }
+  all(name: string, deps: Entry["deps"], fn: Fn, options?: Entry["options"]): Builder {
+    return this.node(name, deps, fn, options);
+  }
+  then(name: string, fn: Fn, options?: Entry["options"]): Builder {
+    const prev = this.chain?.entry.name ?? INPUT;
+    return this.add({ kind: "task", name, deps: prev, fn, options });
+  }
+  condition(name: string, deps: Entry["deps"], fn: Fn, options?: Entry["options"]): Builder {
+    return this.add({ kind: "condition", name, deps, fn, options });
+  }
+  select(name: string, deps: Entry["deps"], fn: Fn, options?: Entry["options"]): Builder {
+    return this.add({ kind: "select", name, deps, fn, options });
+  }
+  any(name: string, deps: Entry["deps"], fn: Fn, options?: Entry["options"]): Builder {
+    return this.add({ kind: "any", name, deps, fn, options });
+  }
+  map(name: string, deps: Entry["deps"], fn: Fn, options?: Entry["options"]): Builder {
+    return this.add({ kind: "map", name, deps, fn, options });
+  }
+  sub(name: string, workflow: AnyDag, deps: Entry["deps"], options?: Entry["options"]): Builder {
+    if (!workflow || workflow.kind !== "dag") {
+      throw new TypeError(`sub-workflow '${name}': expected a built DAG (call .build() on it)`);
+    }
+    return this.add({ kind: "sub", name, deps, sub: workflow, options });
+  }
+  use(fragment: Fragment<unknown, unknown, unknown> | ((b: Builder) => Builder)): Builder {
+    const apply = typeof fragment === "function" ? fragment : (fragment.apply as (b: Builder) => Builder);
+    const out = apply(this);
+    if (!(out instanceof Builder)) {
+      throw new TypeError(`workflow '${this.wfName}': a fragment must return the builder it was given, extended`);
+    }
+    return out;
+  }
+  returns(node: string): Builder {
+    return new Builder(this.wfName, this.wfOptions, this.chain, node);
+  }
+  build(): AnyDag {
+    const entries: Entry[] = [];
+    for (let l = this.chain; l; l = l.parent) entries.push(l.entry);
+    entries.reverse();
+    const { graph, impls } = toGraph(this.wfName, this.wfOptions, entries, this.output);
+    assertValidGraph(graph);
+    return createDag(graph, impls);
+  }
+}
+
+function toGraph(
+  name: string,
+  wfOptions: DagOptions,
+  entries: Entry[],
+  output: string | undefined,
+): { graph: Graph; impls: Map<string, NodeImpl> } {
+  const nodes: GraphNode[] = [];
+  const edges: GraphEdge[] = [];
+  const impls = new Map<string, NodeImpl>();
+  for (const e of entries) {
+    const node: GraphNode = { name: e.name, kind: e.kind };
+    if (e.kind === "condition") node.ports = ["true", "false"];
+    const data = e.options ? optionsData(e.options) : undefined;
+    if (data) node.options = data;
+    const fnName = e.fn?.name;
+    if (fnName && !fnName.startsWith("bound ")) node.fn = { name: fnName };
+    if (e.sub) node.subgraph = e.sub.graph;
+    nodes.push(node);
+    impls.set(e.name, { fn: e.fn, options: e.options, sub: e.sub });
+    if (typeof e.deps === "string") {
+      edges.push(edgeOf(e.deps, e.name, undefined));
+    } else if (e.deps) {
+      for (const param of Object.keys(e.deps)) {
+        const ref = e.deps[param];
+        if (typeof ref === "string") edges.push(edgeOf(ref, e.name, param));
+        else if (Array.isArray(ref)) {
+          ref.forEach((r, index) => edges.push({ ...edgeOf(r, e.name, param), index }));
+        } else {
+          throw new TypeError(
+            `node '${e.name}': dependency '${param}' must be a reference string${e.kind === "any" ? " or a list of them" : ""}`,
+          );
+        }
+      }
+    }
+  }
+  const graph: Graph = { version: 1, kind: "dag", name, nodes, edges };
+  const out = output ?? entries[entries.length - 1]?.name;
+  if (out !== undefined) graph.output = out;
+  const defaults = wfOptions.defaults ? optionsData(wfOptions.defaults) : undefined;
+  if (defaults) graph.defaults = defaults;
+  if (wfOptions.module) graph.module = { module: wfOptions.module, name };
+  if (wfOptions.doc) graph.doc = wfOptions.doc;
+  return { graph, impls };
+}
+
+function edgeOf(ref: string, to: string, param: string | undefined): GraphEdge {
+  const { node, port } = parseRef(ref);
+  const edge: GraphEdge = { from: node, to };
+  if (port !== undefined) edge.port = port;
+  if (param !== undefined) edge.param = param;
+  return edge;
+}
+
+/**
+ * Starts a typed DAG workflow. `Input` is the type of the run input, referenced as `"input"` and
+ * `"input.field"`.
+ *
+ * @example
+ * ```ts
+ * export const etl = dag<{ path: string }>("etl")
+ *   .node("load", { path: "input.path" }, ({ path }) => readRows(path))
+ *   .node("clean", { rows: "load" }, cleanRows)
+ *   .build();
+ * const run = await etl.run({ path: "a.csv" });
+ * ```
+ */
+export function dag<Input = undefined>(
+  name: string,
+  options: DagOptions = {},
+): DagBuilder<Input, { [P in "input"]: Input } & InputFieldRefs<Input>, Input> {
+  return new Builder(name, options, undefined) as unknown as DagBuilder<
+    Input,
+    { [P in "input"]: Input } & InputFieldRefs<Input>,
+    Input
+  >;
+}
+
+type InputFieldRefs<I> = import("./type-utils.js").FieldRefs<"input", I>;
+
+/**
+ * Declares a typed fragment: a piece of workflow that needs the references in `Needs` (node
+ * names to output types, `input` for the run input) and adds nodes after them. Apply it with
+ * `.use(fragment)`; the builder checks that it provides what the fragment needs.
+ *
+ * @example
+ * ```ts
+ * const scoring = fragment<{ clean: Row[] }>()((b) =>
+ *   b.node("score", { rows: "clean" }, score).node("rank", { scored: "score" }, rank));
+ * dag<{ path: string }>("etl").node("clean", ...).use(scoring).build();
+ * ```
+ */
+export function fragment<Needs>(): <R2, L2>(
+  body: (
+    builder: DagBuilder<unknown, import("./type-utils.js").NeedsRefs<Needs>, unknown>,
+  ) => DagBuilder<unknown, R2, L2>,
+) => Fragment<Needs, R2, L2> {
+  return (body) => ({ apply: body as unknown as (b: never) => unknown });
+}
+
+/** Whether a value is a built DAG workflow. */
+export function isDag(value: unknown): value is Dag<never, unknown, unknown> {
+  return typeof value === "object" && value !== null && (value as { kind?: unknown }).kind === "dag";
+}

@@ -1,0 +1,77 @@
+import type { Graph } from "../graph/types.js";
+import type { NodeOptions, RunOptions } from "../run/options.js";
+import type { NodeError, RunEvent, RunMetrics, RunRecord, RunStatus } from "../run/types.js";
+
+/** The result of a DAG run. `R` maps references to types, `O` is the output's type. */
+export interface DagRun<R, O> {
+  readonly runId: string;
+  readonly workflow: string;
+  readonly status: RunStatus;
+  /** The output node's result (`undefined` when it did not complete). */
+  readonly output: O | undefined;
+  readonly metrics: RunMetrics;
+  /** Every node failure, each naming its node and keeping the original error as `cause`. */
+  readonly errors: NodeError[];
+  /**
+   * A node's result, or a port of it (`"load.rows"`, `"big.true"`); `undefined` when the node
+   * was skipped, failed or did not run.
+   */
+  get<K extends keyof R & string>(ref: K): R[K] | undefined;
+  /** Every node's status. */
+  statusOf(node: string): "pending" | "running" | "completed" | "skipped" | "failed";
+  /** Returns the output when the run completed; throws a `RunFailedError` otherwise. */
+  orThrow(): O;
+  /** The run as plain data. */
+  toJSON(): RunRecord;
+}
+
+/** A runnable node implementation (what serialization rebuilds from a registry). */
+export interface NodeImpl {
+  fn?: (args: never, ctx: never) => unknown;
+  options?: NodeOptions<never, unknown>;
+  sub?: AnyDag;
+}
+
+/** Arguments of `run`: the input may be left out when the workflow takes none. */
+export type RunArgs<I> = undefined extends I
+  ? [input?: I, options?: RunOptions]
+  : [input: I, options?: RunOptions];
+
+/** An event stream of a run that also resolves to its result. */
+export interface RunStream<R, O> extends AsyncIterable<RunEvent> {
+  readonly result: Promise<DagRun<R, O>>;
+}
+
+/**
+ * A built, runnable DAG workflow.
+ *
+ * @example
+ * ```ts
+ * const run = await wf.run({ path: "a.csv" }, { mode: "parallel", concurrency: 8 });
+ * if (run.status === "completed") console.log(run.output);
+ * ```
+ */
+export interface Dag<I, R, O> {
+  readonly kind: "dag";
+  readonly name: string;
+  /** The graph IR of this workflow. */
+  readonly graph: Graph;
+  /** Runs the workflow. Resolves (never rejects) with the run's result, whatever its status. */
+  run(...args: RunArgs<I>): Promise<DagRun<R, O>>;
+  /**
+   * Runs a workflow whose nodes are all synchronous without creating a promise. Throws if a
+   * node returns a promise.
+   */
+  runSync(...args: RunArgs<I>): DagRun<R, O>;
+  /** Runs the workflow and yields its events as they happen; `.result` resolves to the run. */
+  stream(...args: RunArgs<I>): RunStream<R, O>;
+  /** Finishes a checkpointed run: completed nodes are not run again. */
+  resume(runId: string, options: RunOptions & { checkpoint: unknown }): Promise<DagRun<R, O>>;
+  /** The runtime implementation of a node. */
+  impl(node: string): NodeImpl | undefined;
+  /** Phantom: the input type, for type-level helpers. */
+  readonly __input?: I;
+}
+
+/** A DAG of unknown types (for registries, serialization and tooling). */
+export type AnyDag = Dag<never, unknown, unknown>;

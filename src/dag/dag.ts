@@ -1,0 +1,134 @@
+import { randomUUID } from "node:crypto";
+import type { Graph } from "../graph/types.js";
+import type { RunOptions } from "../run/options.js";
+import { prepare, type Prepared } from "../run/prepare.js";
+import { schedule, type Journal, type Preset, type RunState } from "../run/scheduler.js";
+import { selectNodes } from "../run/partial.js";
+import { EventChannel } from "../run/event-channel.js";
+import type { RunEvent } from "../run/types.js";
+import type { AnyDag, Dag, DagRun, NodeImpl, RunStream } from "./dag-types.js";
+import { DagRunResult } from "./run-result.js";
+import { attachRunServices, type RunServices } from "../run/services.js";
+
+/**
+ * Makes a runnable DAG from a graph and its node implementations (what the builder and
+ * `fromGraph` both end with). The graph must already be valid.
+ */
+export function createDag(graph: Graph, impls: Map<string, NodeImpl>): AnyDag {
+  return new DagImpl(graph, impls) as unknown as AnyDag;
+}
+
+/**
+ * Rebuilds a runnable DAG from its graph IR and per-node implementations.
+ *
+ * @example
+ * ```ts
+ * const wf = dagFromGraph(graph, { load: { fn: load }, clean: { fn: clean } });
+ * ```
+ */
+export function dagFromGraph(graph: Graph, impls: Record<string, NodeImpl>): AnyDag {
+  return createDag(graph, new Map(Object.entries(impls)));
+}
+
+class DagImpl {
+  readonly kind = "dag";
+  private prepared: Prepared | undefined;
+  constructor(
+    readonly graph: Graph,
+    private readonly impls: Map<string, NodeImpl>,
+  ) {}
+
+  get name(): string {
+    return this.graph.name;
+  }
+
+  /** Flat arrays for the scheduler, computed on first run. */
+  prep(): Prepared {
+    this.prepared ??= prepare(this.graph, this.impls, undefined);
+    return this.prepared;
+  }
+
+  impl(node: string): NodeImpl | undefined {
+    return this.impls.get(node);
+  }
+
+  run(input?: unknown, options: RunOptions = {}): Promise<DagRun<unknown, unknown>> {
+    try {
+      const r = this.start(input, options, false);
+      return Promise.resolve(r);
+    } catch (e) {
+      return Promise.reject(e);
+    }
+  }
+
+  runSync(input?: unknown, options: RunOptions = {}): DagRun<unknown, unknown> {
+    const r = this.start(input, options, true);
+    if (r instanceof Promise) {
+      throw new Error(`workflow '${this.name}': runSync needs synchronous nodes and stores`);
+    }
+    return r;
+  }
+
+  stream(input?: unknown, options: RunOptions = {}): RunStream<unknown, unknown> {
+    const channel = new EventChannel<RunEvent>();
+    const user = options.onEvent;
+    const result = this.run(input, {
+      ...options,
+      onEvent: (e) => {
+        user?.(e);
+        channel.push(e);
+        if (e.type === "run-complete") channel.close();
+      },
+    });
+    result.catch((e: unknown) => channel.fail(e));
+    return Object.assign(channel, { result }) as RunStream<unknown, unknown>;
+  }
+
+  async resume(runId: string, options: RunOptions & { checkpoint: unknown }): Promise<DagRun<unknown, unknown>> {
+    return this.start(undefined, { ...options, runId }, false, true);
+  }
+
+  /** Starts a run; returns the result synchronously when the whole run was synchronous. */
+  private start(
+    input: unknown,
+    options: RunOptions,
+    sync: boolean,
+    resuming = false,
+  ): DagRunResult<unknown, unknown> | Promise<DagRunResult<unknown, unknown>> {
+    const p = this.prep();
+    const runId = options.runId ?? randomUUID();
+    const services: RunServices | Promise<RunServices> = attachRunServices({
+      workflow: this,
+      prepared: p,
+      runId,
+      input,
+      options,
+      resuming,
+    });
+    const go = (svc: RunServices): DagRunResult<unknown, unknown> | Promise<DagRunResult<unknown, unknown>> => {
+      const runInput = svc.input;
+      const presets: Map<number, Preset> | undefined = svc.presets;
+      const selected = selectNodes(p, options);
+      const journal: Journal | undefined = svc.journal;
+      const state = schedule({
+        prepared: p,
+        input: runInput,
+        options,
+        runId,
+        workflow: this.name,
+        selected,
+        presets,
+        journal,
+        sync,
+        events: svc.events,
+      });
+      const wrap = (s: RunState): DagRunResult<unknown, unknown> | Promise<DagRunResult<unknown, unknown>> => {
+        const result = new DagRunResult<unknown, unknown>(p, s, this.name, runInput);
+        const end = svc.finish?.(result);
+        return end instanceof Promise ? end.then(() => result) : result;
+      };
+      return state instanceof Promise ? state.then(wrap) : wrap(state);
+    };
+    return services instanceof Promise ? services.then(go) : go(services);
+  }
+}

@@ -1,0 +1,26 @@
+/**
+ * weft: type-safe DAG and state-machine workflows.
+ *
+ * @example
+ * ```ts
+ * import { dag } from "weft";
+ * const wf = dag<{ n: number }>("double").node("twice", { n: "input.n" }, ({ n }) => n * 2).build();
+ * const run = await wf.run({ n: 21 }); // run.output === 42
+ * ```
+ */
+// graph IR
+export * from "./graph/index.js";
+// runtime types
+export * from "./run/types.js";
+// dag (builder, runtime)
+export * from "./dag/index.js";
+export type * from "./run/options.js";
+export { CircuitOpenError, resetCircuitBreakers } from "./run/circuit-breaker.js";
+// fsm
+export * from "./fsm/index.js";
+// plan
+export * from "./plan/index.js";
+// run policies and stores
+// serialize
+export * from "./serialize/index.js";
+// viz

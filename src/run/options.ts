@@ -1,0 +1,124 @@
+import type { RetryData, RunIf } from "../graph/types.js";
+import type { NodeContext, NodeError, RunEvent } from "./types.js";
+
+/** Retry policy. `attempts` counts every try, the first included (`attempts: 3` = 2 retries). */
+export interface RetryOptions extends RetryData {
+  /** Which errors are retried (default: all). */
+  retryOn?: (error: unknown, attempt: number) => boolean;
+}
+
+/** Where cached node results live. `lruCache()` is the default; stores may be async. */
+export interface CacheStoreLike {
+  get(key: string): { value: unknown } | undefined | Promise<{ value: unknown } | undefined>;
+  set(key: string, value: unknown, ttlMs: number | undefined): void | Promise<void>;
+}
+
+/** Result caching. The default key hashes the node's arguments and its function's source. */
+export interface CacheOptions<A> {
+  ttlMs?: number;
+  key?: (args: A) => string;
+  store?: CacheStoreLike;
+}
+
+/** Hooks around a node's function. */
+export interface NodeHooks<A, R> {
+  /** Runs before each attempt; may return replacement arguments. */
+  before?: (args: A, ctx: NodeContext) => A | void | Promise<A | void>;
+  /** Runs after success; may return a replacement result. */
+  after?: (result: R, args: A, ctx: NodeContext) => R | void | Promise<R | void>;
+  /** Runs when the node failed for good; may supply a value (`{ value }`) instead. */
+  onError?: (
+    error: unknown,
+    args: A,
+    ctx: NodeContext,
+  ) => { value: R } | void | Promise<{ value: R } | void>;
+  /** Always runs last, whatever happened. */
+  cleanup?: (ctx: NodeContext) => void | Promise<void>;
+}
+
+/**
+ * A circuit breaker shared across runs (by `name`, default `workflow.node`): after `threshold`
+ * consecutive failures it opens and calls fail at once; after `resetMs` one trial call is let
+ * through (half-open), and its success closes the breaker again.
+ */
+export interface CircuitBreakerOptions {
+  threshold: number;
+  resetMs: number;
+  name?: string;
+}
+
+/**
+ * Options of one node. `A` is the node's argument type, `R` its result type.
+ *
+ * @example
+ * ```ts
+ * .node("load", { path: "input.path" }, load, {
+ *   retry: { attempts: 3, delayMs: 100, backoff: 2 },
+ *   timeoutMs: 5_000,
+ *   cache: { ttlMs: 60_000 },
+ * })
+ * ```
+ */
+export interface NodeOptions<A = never, R = unknown> {
+  retry?: RetryOptions;
+  /** Aborts `ctx.signal` and fails the attempt with a timeout error naming the node. */
+  timeoutMs?: number;
+  /** `"success"` (default), `"always"` (cleanup/notify) or `"any-failed"`. */
+  runIf?: RunIf;
+  /** `.map` only: how many items run at once (default: the run's concurrency). */
+  concurrency?: number;
+  cache?: CacheOptions<A> | true;
+  hooks?: NodeHooks<A, R>;
+  /** Used as the result when the node fails (after retries). */
+  fallback?: R;
+  circuitBreaker?: CircuitBreakerOptions;
+  /** Saga compensation: when the run fails, completed nodes' compensations run in reverse order. */
+  compensate?: (result: R, ctx: NodeContext) => unknown;
+  /** Estimated cost (e.g. ms) for scheduling priorities. */
+  cost?: number;
+}
+
+/** What a custom error strategy returns for a failed node. */
+export type ErrorDecision = "continue" | "stop" | { value: unknown };
+
+/** How a run reacts to a failed node. */
+export type ErrorStrategy =
+  | "fail-fast"
+  | "continue"
+  | ((node: string, error: NodeError, ctx: { runId: string }) => ErrorDecision);
+
+/** Options of a DAG run. */
+export interface RunOptions {
+  /** `"sequential"` runs one node at a time; `"parallel"` (default) up to `concurrency`. */
+  mode?: "sequential" | "parallel";
+  /** Most nodes running at once in parallel mode (default: unlimited). */
+  concurrency?: number;
+  /** Cancels the run: in-flight nodes see their `ctx.signal` abort; status `"cancelled"`. */
+  signal?: AbortSignal;
+  /** Whole-run time limit. */
+  timeoutMs?: number;
+  runId?: string;
+  /** Initial contents of the shared `ctx.metadata` record. */
+  metadata?: Record<string, unknown>;
+  /** Receives every event of the run. */
+  onEvent?: (event: RunEvent) => void;
+  /** `"fail-fast"` (default), `"continue"`, or a handler. */
+  onError?: ErrorStrategy;
+  /**
+   * Journal each node completion to this store (with `runId`) so `resume(runId)` can finish the
+   * run after a crash.
+   */
+  checkpoint?: unknown;
+  /** Run only this node and what it depends on... */
+  until?: string;
+  /** ...or this node and everything downstream of it, reusing earlier results for the rest... */
+  from?: string;
+  /** ...or the nodes on paths from the first to the second. */
+  between?: [string, string];
+  /** Earlier results to reuse with `from`/`between`: a previous run or a checkpointed run id. */
+  reuse?: { get(ref: string): unknown } | string;
+  /** `"outputs"` releases intermediate results after their last consumer. Default `"all"`. */
+  retain?: "all" | "outputs";
+  /** Write a Chrome trace-event file (Perfetto) of the run to this path. */
+  trace?: string;
+}

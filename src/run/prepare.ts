@@ -1,0 +1,125 @@
+/**
+ * Turns a graph and its node implementations into flat arrays the scheduler walks without maps or
+ * string work: node indices, argument bindings, predecessor counts and priorities. Done once per
+ * workflow and cached.
+ */
+import { indexGraph, topologicalOrder } from "../graph/analysis.js";
+import { INPUT, type Graph, type NodeKind, type RunIf } from "../graph/types.js";
+import type { NodeImpl } from "../dag/dag-types.js";
+import type { NodeOptions } from "./options.js";
+
+/** Where one argument value comes from. `node` is -1 for the run input. */
+export interface Source {
+  node: number;
+  /** The port path: a branch or case first for conditions and selects, then fields. */
+  path: string[];
+  /** `"from"` tag of an `.any` candidate: the reference as written. */
+  ref: string;
+}
+
+/** One argument of a node: a single source, or an ordered list for `.any` joins. */
+export interface Binding {
+  /** `undefined`: the value is the whole argument (`.then`, whole-input `.sub`). */
+  param: string | undefined;
+  sources: Source[];
+  any: boolean;
+}
+
+export interface Prepared {
+  graph: Graph;
+  n: number;
+  names: string[];
+  index: Map<string, number>;
+  kinds: NodeKind[];
+  runIf: RunIf[];
+  bindings: Binding[][];
+  preds: number[][];
+  succs: number[][];
+  impls: NodeImpl[];
+  /** Each node's options with the workflow defaults merged in (undefined when it has none). */
+  options: (NodeOptions<never, unknown> | undefined)[];
+  /** Longest path (in nodes) from each node to a sink: the default scheduling priority. */
+  priority: Float64Array;
+  order: number[];
+  output: number;
+  /** Nodes with no predecessors (other than the input). */
+  roots: number[];
+}
+
+type AnyOptions = NodeOptions<never, unknown>;
+
+export function prepare(
+  graph: Graph,
+  impls: Map<string, NodeImpl>,
+  defaults: AnyOptions | undefined,
+): Prepared {
+  const idx = indexGraph(graph);
+  const n = idx.names.length;
+  const order = topologicalOrder(idx);
+  if (!order) throw new Error(`workflow '${graph.name}' has a cycle`);
+  const bindings: Binding[][] = idx.names.map(() => []);
+  for (const e of graph.edges) {
+    const to = idx.index.get(e.to);
+    if (to === undefined) continue;
+    const from = e.from === INPUT ? -1 : (idx.index.get(e.from) ?? -2);
+    if (from === -2) throw new Error(`node '${e.to}' depends on unknown node '${e.from}'`);
+    const src: Source = {
+      node: from,
+      path: e.port === undefined ? [] : e.port.split("."),
+      ref: e.port === undefined ? e.from : `${e.from}.${e.port}`,
+    };
+    const list = bindings[to];
+    const isAny = e.index !== undefined;
+    const existing = isAny ? list.find((b) => b.param === e.param && b.any) : undefined;
+    if (existing) existing.sources[e.index ?? 0] = src;
+    else {
+      const b: Binding = { param: e.param, sources: [], any: isAny };
+      b.sources[e.index ?? 0] = src;
+      list.push(b);
+    }
+  }
+  for (const list of bindings) for (const b of list) b.sources = b.sources.filter(Boolean);
+  const kinds = graph.nodes.map((x) => x.kind);
+  const options = graph.nodes.map((x) => {
+    const own = impls.get(x.name)?.options;
+    if (!defaults) return own;
+    return own ? mergeOptions(defaults, own) : defaults;
+  });
+  const runIf = graph.nodes.map((x, i) => options[i]?.runIf ?? x.options?.runIf ?? "success");
+  const priority = new Float64Array(n);
+  for (let k = order.length - 1; k >= 0; k--) {
+    const v = order[k];
+    let best = 0;
+    for (const w of idx.succs[v]) if (priority[w] > best) best = priority[w];
+    priority[v] = best + (graph.nodes[v].options?.cost ?? 1);
+  }
+  const outName = graph.output ?? idx.names[n - 1];
+  const roots: number[] = [];
+  for (let i = 0; i < n; i++) if (idx.preds[i].length === 0) roots.push(i);
+  return {
+    graph,
+    n,
+    names: idx.names,
+    index: idx.index,
+    kinds,
+    runIf,
+    bindings,
+    preds: idx.preds,
+    succs: idx.succs,
+    impls: idx.names.map((name) => impls.get(name) ?? {}),
+    options,
+    priority,
+    order,
+    output: outName === undefined ? -1 : (idx.index.get(outName) ?? -1),
+    roots,
+  };
+}
+
+function mergeOptions(defaults: AnyOptions, own: AnyOptions): AnyOptions {
+  return {
+    ...defaults,
+    ...own,
+    retry: own.retry ?? defaults.retry,
+    hooks: own.hooks || defaults.hooks ? { ...defaults.hooks, ...own.hooks } : undefined,
+  };
+}

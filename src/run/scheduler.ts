@@ -1,0 +1,587 @@
+/**
+ * The DAG scheduler. Event-driven: a node is decided (run or skip) the moment its last upstream
+ * node resolves, and the ready node with the highest priority (longest remaining path) starts
+ * first, up to the concurrency limit. Synchronous node results are handled inline, so a workflow
+ * of synchronous functions runs without creating a promise (`runSync`).
+ */
+import type { Prepared, Source } from "./prepare.js";
+import type { ErrorStrategy, RunOptions } from "./options.js";
+import { executeNode, type ExecEnv } from "./execute.js";
+import {
+  NodeError,
+  type NodeContext,
+  type NodeStatus,
+  type RunEvent,
+  type RunStatus,
+} from "./types.js";
+import { ReadyQueue } from "./ready-queue.js";
+
+export const PENDING = 0;
+export const RUNNING = 1;
+export const COMPLETED = 2;
+export const SKIPPED = 3;
+export const FAILED = 4;
+
+const STATUS_NAMES: NodeStatus[] = ["pending", "running", "completed", "skipped", "failed"];
+
+/** Results of earlier nodes injected before the run starts (resume, partial runs). */
+export interface Preset {
+  status: "completed" | "skipped";
+  value?: unknown;
+}
+
+/** Hooks a journal (checkpoint store) attaches to a run. */
+export interface Journal {
+  /** Called when a node resolves, before its dependents are decided. May return a promise. */
+  record(node: number, status: "completed" | "skipped" | "failed", value: unknown, ms: number): void | Promise<void>;
+}
+
+/** The raw outcome of a run, wrapped by `DagRun`. */
+export interface RunState {
+  runId: string;
+  status: RunStatus;
+  statuses: Uint8Array;
+  values: unknown[];
+  errors: NodeError[];
+  skipReasons: (string | undefined)[];
+  startMs: Float64Array;
+  endMs: Float64Array;
+  attempts: Uint16Array;
+  order: number[];
+  totalMs: number;
+  compensations: { node: string; ok: boolean; error?: unknown }[];
+}
+
+export interface SchedulerInput {
+  prepared: Prepared;
+  input: unknown;
+  options: RunOptions;
+  runId: string;
+  workflow: string;
+  /** Nodes outside the run's selection (partial runs); they stay pending unless preset. */
+  selected?: Uint8Array;
+  presets?: Map<number, Preset>;
+  journal?: Journal;
+  /** Throw instead of awaiting when a node returns a promise (`runSync`). */
+  sync?: boolean;
+  events?: (e: RunEvent) => void;
+}
+
+/**
+ * Runs a prepared workflow. Returns the final state synchronously when every node was
+ * synchronous and no journal write was asynchronous; a promise otherwise.
+ */
+export function schedule(inp: SchedulerInput): RunState | Promise<RunState> {
+  return new Scheduler(inp).start();
+}
+
+class Scheduler implements ExecEnv {
+  readonly p: Prepared;
+  readonly input: unknown;
+  readonly options: RunOptions;
+  readonly runId: string;
+  readonly workflow: string;
+  readonly metadata: Record<string, unknown>;
+  readonly emit: ((e: RunEvent) => void) | undefined;
+  readonly controller = new AbortController();
+  readonly state: RunState;
+  private readonly remaining: Int32Array;
+  private readonly failedUpstream: Uint8Array;
+  private readonly consumersLeft: Int32Array | undefined;
+  private readonly ready: ReadyQueue;
+  private readonly toDecide: number[] = [];
+  private readonly limit: number;
+  private running = 0;
+  private stopping = false;
+  private cancelled = false;
+  private anyFailed = false;
+  private stopReason = "";
+  private readonly strategy: ErrorStrategy;
+  private readonly t0 = performance.now();
+  private resolveDone: ((s: RunState) => void) | undefined;
+  private finished = false;
+  private timer: ReturnType<typeof setTimeout> | undefined;
+  private pendingJournal = 0;
+  private completionOrder: number[] = [];
+  private onAbort: (() => void) | undefined;
+
+  constructor(private readonly inp: SchedulerInput) {
+    const p = inp.prepared;
+    this.p = p;
+    this.input = inp.input;
+    this.options = inp.options;
+    this.runId = inp.runId;
+    this.workflow = inp.workflow;
+    this.metadata = inp.options.metadata ?? {};
+    this.emit = inp.events;
+    this.strategy = inp.options.onError ?? "fail-fast";
+    const mode = inp.options.mode ?? "parallel";
+    this.limit =
+      mode === "sequential" ? 1 : Math.max(1, inp.options.concurrency ?? Number.POSITIVE_INFINITY);
+    this.state = {
+      runId: inp.runId,
+      status: "completed",
+      statuses: new Uint8Array(p.n),
+      values: new Array<unknown>(p.n),
+      errors: [],
+      skipReasons: new Array<string | undefined>(p.n),
+      startMs: new Float64Array(p.n),
+      endMs: new Float64Array(p.n),
+      attempts: new Uint16Array(p.n),
+      order: [],
+      totalMs: 0,
+      compensations: [],
+    };
+    this.remaining = new Int32Array(p.n);
+    for (let i = 0; i < p.n; i++) this.remaining[i] = p.preds[i].length;
+    this.failedUpstream = new Uint8Array(p.n);
+    if (inp.options.retain === "outputs") {
+      this.consumersLeft = new Int32Array(p.n);
+      for (let i = 0; i < p.n; i++) this.consumersLeft[i] = p.succs[i].length;
+    }
+    this.ready = new ReadyQueue(p.priority);
+  }
+
+  start(): RunState | Promise<RunState> {
+    const { p } = this;
+    this.emit?.({ type: "run-start", runId: this.runId, workflow: this.workflow, at: now() });
+    const ext = this.options.signal;
+    if (ext) {
+      if (ext.aborted) this.cancel(ext.reason);
+      else {
+        this.onAbort = () => this.cancel(ext.reason);
+        ext.addEventListener("abort", this.onAbort, { once: true });
+      }
+    }
+    if (this.options.timeoutMs !== undefined && !this.inp.sync) {
+      this.timer = setTimeout(() => {
+        this.stopRun(`run timed out after ${this.options.timeoutMs} ms`);
+        this.controller.abort(new Error(`workflow '${this.workflow}' timed out after ${this.options.timeoutMs} ms`));
+        this.anyFailed = true;
+        this.state.errors.push(
+          new NodeError("(run)", new Error(`timed out after ${this.options.timeoutMs} ms`)),
+        );
+        this.drive();
+      }, this.options.timeoutMs);
+    }
+    // Presets (resumed or reused results) resolve first, in topological order.
+    const presets = this.inp.presets;
+    for (const i of p.order) {
+      const pre = presets?.get(i);
+      if (pre && this.state.statuses[i] === PENDING && this.remaining[i] === 0) {
+        this.resolvePreset(i, pre);
+      } else if (this.remaining[i] === 0 && this.state.statuses[i] === PENDING) {
+        this.toDecide.push(i);
+      }
+    }
+    return this.drive() ?? this.donePromise();
+  }
+
+  private donePromise(): Promise<RunState> {
+    return new Promise<RunState>((resolve) => {
+      if (this.finished) resolve(this.state);
+      else this.resolveDone = resolve;
+    });
+  }
+
+  private resolvePreset(i: number, pre: Preset): void {
+    const st = this.state;
+    st.statuses[i] = pre.status === "completed" ? COMPLETED : SKIPPED;
+    st.values[i] = pre.value;
+    if (pre.status === "skipped") st.skipReasons[i] = "skipped in the earlier run";
+    this.release(i);
+  }
+
+  /** Processes decisions and starts ready nodes until blocked; returns the state when finished. */
+  private drive(): RunState | undefined {
+    if (this.finished) return this.state;
+    for (;;) {
+      while (this.toDecide.length > 0) this.decide(this.toDecide.pop() as number);
+      if (this.running < this.limit && this.ready.size > 0) {
+        this.launch(this.ready.pop());
+        continue;
+      }
+      break;
+    }
+    if (this.running === 0 && this.pendingJournal === 0 && this.ready.size === 0) {
+      return this.finish();
+    }
+    return undefined;
+  }
+
+  private decide(i: number): void {
+    const st = this.state;
+    if (st.statuses[i] !== PENDING) return;
+    const pre = this.inp.presets?.get(i);
+    if (pre) return this.resolvePreset(i, pre);
+    if (this.inp.selected && !this.inp.selected[i]) {
+      return this.skip(i, "not selected for this partial run");
+    }
+    const runIf = this.p.runIf[i];
+    if (runIf === "any-failed") {
+      if (!this.failedUpstream[i]) return this.skip(i, "no upstream node failed");
+    } else if (runIf === "success") {
+      if (this.stopping) return this.skip(i, this.stopReason);
+      const why = this.blockedBy(i);
+      if (why !== undefined) return this.skip(i, why);
+    }
+    this.ready.push(i);
+  }
+
+  /** Why a success-only node cannot run (a required input skipped or failed), if it cannot. */
+  private blockedBy(i: number): string | undefined {
+    for (const b of this.p.bindings[i]) {
+      if (b.any) {
+        let found = false;
+        for (const s of b.sources) if (this.sourceOk(s)) found = true;
+        if (!found) return `every input of '${b.param}' was skipped`;
+      } else {
+        const s = b.sources[0];
+        if (!this.sourceOk(s)) {
+          const up = s.node >= 0 ? this.p.names[s.node] : "input";
+          const st = s.node >= 0 ? this.state.statuses[s.node] : COMPLETED;
+          return st === FAILED ? `upstream '${up}' failed` : `input '${s.ref}' was skipped`;
+        }
+      }
+    }
+    return undefined;
+  }
+
+  private sourceOk(s: Source): boolean {
+    if (s.node < 0) return true;
+    if (this.state.statuses[s.node] !== COMPLETED) return false;
+    const kind = this.p.kinds[s.node];
+    if (s.path.length > 0 && (kind === "condition" || kind === "select")) {
+      const v = this.state.values[s.node] as { branch?: string; case?: string } | undefined;
+      const taken = kind === "condition" ? v?.branch : v?.case;
+      return taken === s.path[0];
+    }
+    return true;
+  }
+
+  private valueOf(s: Source): unknown {
+    let v: unknown;
+    let k = 0;
+    if (s.node < 0) v = this.input;
+    else {
+      v = this.state.values[s.node];
+      const kind = this.p.kinds[s.node];
+      if (s.path.length > 0 && (kind === "condition" || kind === "select")) {
+        if (!this.sourceOk(s)) return undefined;
+        v = (v as { value: unknown }).value;
+        k = 1;
+      }
+    }
+    for (; k < s.path.length && v !== undefined && v !== null; k++) {
+      v = (v as Record<string, unknown>)[s.path[k]];
+    }
+    return v;
+  }
+
+  private argsOf(i: number): unknown {
+    const bindings = this.p.bindings[i];
+    if (bindings.length === 1 && bindings[0].param === undefined) {
+      return this.bindingValue(bindings[0]);
+    }
+    const args: Record<string, unknown> = {};
+    for (const b of bindings) args[b.param as string] = this.bindingValue(b);
+    return args;
+  }
+
+  private bindingValue(b: Prepared["bindings"][number][number]): unknown {
+    if (!b.any) return this.valueOf(b.sources[0]);
+    for (const s of b.sources) {
+      if (this.sourceOk(s)) return { from: s.ref, value: this.valueOf(s) };
+    }
+    return undefined;
+  }
+
+  private skip(i: number, reason: string): void {
+    const st = this.state;
+    st.statuses[i] = SKIPPED;
+    st.skipReasons[i] = reason;
+    this.emit?.({ type: "node-skip", runId: this.runId, node: this.p.names[i], reason, at: now() });
+    this.afterResolve(i, "skipped", undefined, 0);
+  }
+
+  private launch(i: number): void {
+    const st = this.state;
+    st.statuses[i] = RUNNING;
+    st.order.push(i);
+    st.startMs[i] = performance.now() - this.t0;
+    this.running++;
+    let result: unknown;
+    const args = this.argsOf(i);
+    this.consumed(i);
+    try {
+      result = executeNode(this, i, args);
+    } catch (e) {
+      this.onFailure(i, e);
+      return;
+    }
+    if (isPromiseLike(result)) {
+      if (this.inp.sync) {
+        this.onFailure(
+          i,
+          new Error(`node '${this.p.names[i]}' returned a promise, which runSync cannot wait for; use run()`),
+        );
+        return;
+      }
+      result.then(
+        (v) => {
+          this.onSuccess(i, v);
+          this.drive();
+        },
+        (e: unknown) => {
+          this.onFailure(i, e);
+          this.drive();
+        },
+      );
+    } else {
+      this.onSuccess(i, result);
+    }
+  }
+
+  /** Releases upstream values whose last consumer has now taken its arguments. */
+  private consumed(i: number): void {
+    const left = this.consumersLeft;
+    if (!left) return;
+    for (const j of this.p.preds[i]) {
+      if (--left[j] === 0 && j !== this.p.output) this.state.values[j] = undefined;
+    }
+  }
+
+  private onSuccess(i: number, value: unknown): void {
+    const st = this.state;
+    const kind = this.p.kinds[i];
+    if (kind === "condition" && !isBranch(value)) {
+      return this.onFailure(i, new TypeError(`condition '${this.p.names[i]}' must return branch(cond, value)`));
+    }
+    if (kind === "select" && !isSelected(value)) {
+      return this.onFailure(i, new TypeError(`select '${this.p.names[i]}' must return select(caseName, value)`));
+    }
+    this.running--;
+    st.statuses[i] = COMPLETED;
+    st.values[i] = value;
+    st.endMs[i] = performance.now() - this.t0;
+    const ms = st.endMs[i] - st.startMs[i];
+    this.completionOrder.push(i);
+    if (this.emit) {
+      this.emit({ type: "node-complete", runId: this.runId, node: this.p.names[i], ms, at: now() });
+    }
+    this.afterResolve(i, "completed", value, ms);
+  }
+
+  private onFailure(i: number, e: unknown): void {
+    const st = this.state;
+    this.running--;
+    const name = this.p.names[i];
+    const err = e instanceof NodeError && e.node === name ? e : new NodeError(name, e, st.attempts[i] || 1);
+    const strategy = this.strategy;
+    if (typeof strategy === "function" && !this.stopping) {
+      let decision;
+      try {
+        decision = strategy(name, err, { runId: this.runId });
+      } catch (handlerError) {
+        decision = "stop" as const;
+        err.message += ` (and the error handler threw: ${String(handlerError)})`;
+      }
+      if (typeof decision === "object" && decision !== null) {
+        this.running++;
+        return this.onSuccess(i, decision.value);
+      }
+      this.recordFailure(i, err);
+      if (decision === "stop") this.stopRun(`run stopped after '${name}' failed`);
+    } else {
+      this.recordFailure(i, err);
+      if (strategy === "fail-fast" && !this.cancelled) {
+        this.stopRun(`run stopped after '${name}' failed`);
+        this.controller.abort(err);
+      }
+    }
+    this.afterResolve(i, "failed", undefined, st.endMs[i] - st.startMs[i]);
+  }
+
+  private recordFailure(i: number, err: NodeError): void {
+    const st = this.state;
+    st.statuses[i] = FAILED;
+    st.endMs[i] = performance.now() - this.t0;
+    st.errors.push(err);
+    this.anyFailed = true;
+    this.emit?.({ type: "node-fail", runId: this.runId, node: this.p.names[i], error: err, at: now() });
+  }
+
+  private stopRun(reason: string): void {
+    if (this.stopping) return;
+    this.stopping = true;
+    this.stopReason = reason;
+    // Ready nodes that only run on success will never start now.
+    const keep: number[] = [];
+    while (this.ready.size > 0) {
+      const j = this.ready.pop();
+      if (this.p.runIf[j] === "success") this.skip(j, reason);
+      else keep.push(j);
+    }
+    for (const j of keep) this.ready.push(j);
+  }
+
+  private cancel(reason: unknown): void {
+    if (this.finished) return;
+    this.cancelled = true;
+    this.stopRun("run cancelled");
+    this.controller.abort(reason ?? new Error("run cancelled"));
+    this.drive();
+  }
+
+  private afterResolve(i: number, status: "completed" | "skipped" | "failed", value: unknown, ms: number): void {
+    const journal = this.inp.journal;
+    if (journal) {
+      let r: void | Promise<void>;
+      try {
+        r = journal.record(i, status, value, ms);
+      } catch (e) {
+        return this.journalFailed(i, status, e);
+      }
+      if (isPromiseLike(r)) {
+        this.pendingJournal++;
+        r.then(
+          () => {
+            this.pendingJournal--;
+            this.release(i);
+            this.drive();
+          },
+          (e: unknown) => {
+            this.pendingJournal--;
+            this.journalFailed(i, status, e);
+            this.drive();
+          },
+        );
+        return;
+      }
+    }
+    this.release(i);
+  }
+
+  /** A journal write that failed (e.g. a value the store cannot encode) fails the node. */
+  private journalFailed(i: number, status: string, e: unknown): void {
+    const st = this.state;
+    if (status === "completed") {
+      st.statuses[i] = FAILED;
+      st.values[i] = undefined;
+      const err = new NodeError(this.p.names[i], e);
+      st.errors.push(err);
+      this.anyFailed = true;
+      this.emit?.({ type: "node-fail", runId: this.runId, node: this.p.names[i], error: err, at: now() });
+      if (this.strategy === "fail-fast") {
+        this.stopRun(`run stopped after '${this.p.names[i]}' failed`);
+        this.controller.abort(err);
+      }
+    }
+    this.release(i);
+  }
+
+  /** Decrements dependents' counters and queues those whose inputs are all resolved. */
+  private release(i: number): void {
+    const st = this.state;
+    const failed = st.statuses[i] === FAILED || this.failedUpstream[i] === 1;
+    for (const j of this.p.succs[i]) {
+      if (failed) this.failedUpstream[j] = 1;
+      if (--this.remaining[j] === 0) this.toDecide.push(j);
+    }
+  }
+
+  private finish(): RunState {
+    const st = this.state;
+    this.finished = true;
+    if (this.timer) clearTimeout(this.timer);
+    if (this.onAbort) this.options.signal?.removeEventListener("abort", this.onAbort);
+    st.status = this.cancelled
+      ? "cancelled"
+      : !this.anyFailed
+        ? "completed"
+        : this.stopping
+          ? "failed"
+          : "partial";
+    st.totalMs = performance.now() - this.t0;
+    const compensate = this.anyFailed ? this.compensations() : undefined;
+    const done = (): RunState => {
+      this.emit?.({ type: "run-complete", runId: this.runId, status: st.status, ms: st.totalMs, at: now() });
+      this.resolveDone?.(st);
+      return st;
+    };
+    if (compensate) {
+      void compensate.then(done);
+      return undefined as unknown as RunState;
+    }
+    return done();
+  }
+
+  /** Saga compensation: completed nodes' `compensate` in reverse completion order. */
+  private compensations(): Promise<void> | undefined {
+    const todo = this.completionOrder.filter((i) => this.p.options[i]?.compensate);
+    if (todo.length === 0) return undefined;
+    this.finished = false;
+    const run = async (): Promise<void> => {
+      for (const i of todo.reverse()) {
+        const fn = this.p.options[i]?.compensate as (r: unknown, c: NodeContext) => unknown;
+        const name = this.p.names[i];
+        try {
+          await fn(this.state.values[i], this.contextFor(i, 1, new AbortController().signal));
+          this.state.compensations.push({ node: name, ok: true });
+        } catch (error) {
+          this.state.compensations.push({ node: name, ok: false, error });
+        }
+      }
+      this.finished = true;
+    };
+    return run();
+  }
+
+  contextFor(i: number, attempt: number, signal: AbortSignal): NodeContext {
+    const node = this.p.names[i];
+    const emit = this.emit;
+    const runId = this.runId;
+    return {
+      signal,
+      runId,
+      node,
+      attempt,
+      metadata: this.metadata,
+      emit: emit
+        ? (progress) => emit({ type: "progress", runId, node, progress, at: now() })
+        : noop,
+    };
+  }
+
+  get runSignal(): AbortSignal {
+    return this.controller.signal;
+  }
+
+  get sync(): boolean {
+    return this.inp.sync === true;
+  }
+}
+
+function noop(): void {}
+
+function now(): number {
+  return performance.now();
+}
+
+export function isPromiseLike(v: unknown): v is PromiseLike<unknown> {
+  return typeof v === "object" && v !== null && typeof (v as { then?: unknown }).then === "function";
+}
+
+function isBranch(v: unknown): boolean {
+  return (
+    typeof v === "object" && v !== null && ((v as { branch?: unknown }).branch === "true" || (v as { branch?: unknown }).branch === "false")
+  );
+}
+
+function isSelected(v: unknown): boolean {
+  return typeof v === "object" && v !== null && typeof (v as { case?: unknown }).case === "string";
+}
+
+export function statusName(code: number): NodeStatus {
+  return STATUS_NAMES[code];
+}
