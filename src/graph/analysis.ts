@@ -17,12 +17,16 @@ export function indexGraph(graph: Graph): GraphIndex {
   names.forEach((n, i) => index.set(n, i));
   const preds: number[][] = names.map(() => []);
   const succs: number[][] = names.map(() => []);
+  const n = names.length;
+  const seen = new Set<number>();
   for (const e of graph.edges) {
     if (e.from === INPUT && graph.kind === "dag") continue;
     const a = index.get(e.from);
     const b = index.get(e.to);
     if (a === undefined || b === undefined) continue;
-    if (!preds[b].includes(a)) {
+    const key = a * n + b;
+    if (!seen.has(key)) {
+      seen.add(key);
       preds[b].push(a);
       succs[a].push(b);
     }

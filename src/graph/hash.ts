@@ -19,12 +19,13 @@ export function stableStringify(value: unknown): string {
  * alone. Plans record it and refuse to load against a different graph.
  */
 export function graphHash(graph: Graph): string {
+  // Keys in sorted order and only arrays below them, so plain JSON.stringify is already stable.
   const shape = {
+    edges: graph.edges.map((e) => [e.from, e.port ?? "", e.to, e.param ?? "", e.index ?? 0, e.event ?? ""]),
     kind: graph.kind,
     name: graph.name,
     nodes: graph.nodes.map((n) => [n.name, n.kind, n.ports ?? []]),
-    edges: graph.edges.map((e) => [e.from, e.port ?? "", e.to, e.param ?? "", e.index ?? 0, e.event ?? ""]),
     output: graph.output ?? "",
   };
-  return createHash("sha256").update(stableStringify(shape)).digest("hex").slice(0, 16);
+  return createHash("sha256").update(JSON.stringify(shape)).digest("hex").slice(0, 16);
 }

@@ -1,0 +1,5 @@
+/**
+ * Property-testing helpers for weft workflows (`import … from "weft/testing"`).
+ */
+export * from "./arbitraries.js";
+export * from "./properties.js";
