@@ -155,14 +155,19 @@ export interface Fragment<Needs, Adds, L> {
   readonly apply: (builder: never) => unknown;
 }
 
-/** Checks that a builder's references provide what a fragment needs. */
-export type NeedsCheck<R, Needs> = {
+/** The needs of a fragment that a builder's references do not meet, as readable errors. */
+export type NeedsProblems<R, Needs> = {
   [K in keyof Needs]: K extends keyof R
     ? [R[K]] extends [Needs[K]]
-      ? unknown
+      ? never
       : TypeError<`fragment needs '${K & string}' of another type`>
     : TypeError<`fragment needs node '${K & string}', which the workflow does not have`>;
-};
+}[keyof Needs];
+
+/** `unknown` when a builder provides what a fragment needs; otherwise an impossible demand. */
+export type NeedsCheck<R, Needs> = [NeedsProblems<R, Needs>] extends [never]
+  ? unknown
+  : { fragmentNeeds: NeedsProblems<R, Needs> };
 
 /** A builder whose output has been chosen: only `build()` is left. */
 export interface FinalDagBuilder<I, R, O> {

@@ -7,7 +7,8 @@ import { parseRef } from "../graph/refs.js";
 import { INPUT, type Graph, type GraphEdge, type GraphNode, type NodeKind } from "../graph/types.js";
 import { assertValidGraph } from "../graph/validate.js";
 import type { NodeOptions } from "../run/options.js";
-import type { DagBuilder, Fragment } from "./builder-types.js";
+import type { Ctx, DagBuilder, Fragment, MapCtx } from "./builder-types.js";
+import type { Branch, Selected } from "./markers.js";
 import type { AnyDag, Dag, NodeImpl } from "./dag-types.js";
 import { createDag } from "./dag.js";
 import { optionsData } from "./options-data.js";
@@ -96,7 +97,7 @@ class Builder {
     entries.reverse();
     const { graph, impls } = toGraph(this.wfName, this.wfOptions, entries, this.output);
     assertValidGraph(graph);
-    return createDag(graph, impls);
+    return createDag(graph, impls, this.wfOptions.defaults);
   }
 }
 
@@ -202,4 +203,63 @@ export function fragment<Needs>(): <R2, L2>(
 /** Whether a value is a built DAG workflow. */
 export function isDag(value: unknown): value is Dag<never, unknown, unknown> {
   return typeof value === "object" && value !== null && (value as { kind?: unknown }).kind === "dag";
+}
+
+/**
+ * A builder with plain string types, for workflows assembled in loops or from data, where node
+ * names are not known to the type checker. Arguments are `Record<string, unknown>` and results
+ * `unknown`; validation (unknown nodes, duplicates, cycles) happens at `build()`.
+ */
+export interface LooseDagBuilder {
+  node(
+    name: string,
+    deps: Record<string, string>,
+    fn: (args: Record<string, unknown>, ctx: Ctx) => unknown,
+    options?: NodeOptions<Record<string, unknown>, unknown>,
+  ): LooseDagBuilder;
+  then(name: string, fn: (prev: unknown, ctx: Ctx) => unknown, options?: NodeOptions<unknown, unknown>): LooseDagBuilder;
+  condition(
+    name: string,
+    deps: Record<string, string>,
+    fn: (args: Record<string, unknown>, ctx: Ctx) => Branch<unknown> | Promise<Branch<unknown>>,
+    options?: NodeOptions<Record<string, unknown>, unknown>,
+  ): LooseDagBuilder;
+  select(
+    name: string,
+    deps: Record<string, string>,
+    fn: (
+      args: Record<string, unknown>,
+      ctx: Ctx,
+    ) => Selected<string, unknown> | Promise<Selected<string, unknown>>,
+    options?: NodeOptions<Record<string, unknown>, unknown>,
+  ): LooseDagBuilder;
+  any(
+    name: string,
+    deps: Record<string, string | readonly string[]>,
+    fn: (args: Record<string, unknown>, ctx: Ctx) => unknown,
+    options?: NodeOptions<Record<string, unknown>, unknown>,
+  ): LooseDagBuilder;
+  map(
+    name: string,
+    deps: Record<string, string> & { items: string },
+    fn: (args: Record<string, unknown> & { item: unknown; index: number }, ctx: MapCtx) => unknown,
+    options?: NodeOptions<Record<string, unknown>, unknown>,
+  ): LooseDagBuilder;
+  sub(name: string, workflow: AnyDag, deps: string | Record<string, string>, options?: NodeOptions<unknown, unknown>): LooseDagBuilder;
+  returns(node: string): { build(): Dag<unknown, Record<string, unknown>, unknown> };
+  build(): Dag<unknown, Record<string, unknown>, unknown>;
+}
+
+/**
+ * Starts a loosely typed DAG (see {@link LooseDagBuilder}).
+ *
+ * @example
+ * ```ts
+ * let b = looseDag("fan");
+ * for (let i = 0; i < 100; i++) b = b.node(`n${i}`, { x: "input" }, ({ x }) => Number(x) + i);
+ * const wf = b.build();
+ * ```
+ */
+export function looseDag(name: string, options: DagOptions = {}): LooseDagBuilder {
+  return new Builder(name, options, undefined) as unknown as LooseDagBuilder;
 }

@@ -1,6 +1,7 @@
 import { randomUUID } from "node:crypto";
 import type { Graph } from "../graph/types.js";
-import type { RunOptions } from "../run/options.js";
+import { assertValidGraph } from "../graph/validate.js";
+import type { NodeOptions, RunOptions } from "../run/options.js";
 import { prepare, type Prepared } from "../run/prepare.js";
 import { schedule, type Journal, type Preset, type RunState } from "../run/scheduler.js";
 import { selectNodes } from "../run/partial.js";
@@ -14,8 +15,12 @@ import { attachRunServices, type RunServices } from "../run/services.js";
  * Makes a runnable DAG from a graph and its node implementations (what the builder and
  * `fromGraph` both end with). The graph must already be valid.
  */
-export function createDag(graph: Graph, impls: Map<string, NodeImpl>): AnyDag {
-  return new DagImpl(graph, impls) as unknown as AnyDag;
+export function createDag(
+  graph: Graph,
+  impls: Map<string, NodeImpl>,
+  defaults?: NodeOptions<never, unknown>,
+): AnyDag {
+  return new DagImpl(graph, impls, defaults) as unknown as AnyDag;
 }
 
 /**
@@ -27,6 +32,7 @@ export function createDag(graph: Graph, impls: Map<string, NodeImpl>): AnyDag {
  * ```
  */
 export function dagFromGraph(graph: Graph, impls: Record<string, NodeImpl>): AnyDag {
+  assertValidGraph(graph);
   return createDag(graph, new Map(Object.entries(impls)));
 }
 
@@ -36,6 +42,7 @@ class DagImpl {
   constructor(
     readonly graph: Graph,
     private readonly impls: Map<string, NodeImpl>,
+    private readonly defaults?: NodeOptions<never, unknown>,
   ) {}
 
   get name(): string {
@@ -44,7 +51,11 @@ class DagImpl {
 
   /** Flat arrays for the scheduler, computed on first run. */
   prep(): Prepared {
-    this.prepared ??= prepare(this.graph, this.impls, undefined);
+    this.prepared ??= prepare(
+      this.graph,
+      this.impls,
+      this.defaults ?? (this.graph.defaults as NodeOptions<never, unknown> | undefined),
+    );
     return this.prepared;
   }
 

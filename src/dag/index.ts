@@ -1,4 +1,4 @@
-export { dag, fragment, isDag, type DagOptions } from "./builder.js";
+export { dag, fragment, isDag, looseDag, type DagOptions, type LooseDagBuilder } from "./builder.js";
 export { dagFromGraph, createDag } from "./dag.js";
 export { branch, select, type Branch, type Selected } from "./markers.js";
 export type { DagBuilder, FinalDagBuilder, Fragment, Ctx, MapCtx, NeedsCheck } from "./builder-types.js";

@@ -13,10 +13,13 @@ export type Simplify<T> = { [K in keyof T]: T[K] } & {};
 declare const typeErrorBrand: unique symbol;
 
 /**
- * A branded string that carries a readable message into a compile error: an argument that meets
- * it is reported as "not assignable to type 'TypeError<"...">'".
+ * A brand that carries a readable message into a compile error: an argument that meets it is
+ * reported as "not assignable to parameter of type '"x" & TypeError<"...">'". No value has
+ * this type, so the argument is always rejected.
  */
-export type TypeError<Message extends string> = Message & { readonly [typeErrorBrand]: never };
+export interface TypeError<Message extends string> {
+  readonly [typeErrorBrand]: Message;
+}
 
 type Primitive = string | number | boolean | bigint | symbol | null | undefined | void;
 

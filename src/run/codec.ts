@@ -269,8 +269,9 @@ function childrenOf(value: object, path: string): Child[] | string {
     return children;
   }
   if (value instanceof Error) {
-    // V8 keeps name, message, stack and cause of a built-in error, nothing else.
-    const extra = Object.keys(value);
+    // V8 keeps the message, stack and cause of a built-in error (and its class's own name),
+    // nothing else: an assigned `name` or `code` would be dropped.
+    const extra = Object.keys(value).filter((key) => key !== "cause");
     if (extra.length > 0) return `is an Error with own field '${extra[0]}', which would be lost`;
     if ("cause" in value) children.push({ value: value.cause, path: propertyPath(path, "cause") });
     return children;

@@ -81,7 +81,8 @@ export function prepare(
   for (const list of bindings) for (const b of list) b.sources = b.sources.filter(Boolean);
   const kinds = graph.nodes.map((x) => x.kind);
   const options = graph.nodes.map((x) => {
-    const own = impls.get(x.name)?.options;
+    // A graph rebuilt from data has only the data part of its options; it still applies.
+    const own = impls.get(x.name)?.options ?? (x.options as AnyOptions | undefined);
     if (!defaults) return own;
     return own ? mergeOptions(defaults, own) : defaults;
   });

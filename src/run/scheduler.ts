@@ -87,6 +87,7 @@ class Scheduler implements ExecEnv {
   readonly state: RunState;
   private readonly remaining: Int32Array;
   private readonly failedUpstream: Uint8Array;
+  private readonly decided: Uint8Array;
   private readonly consumersLeft: Int32Array | undefined;
   private readonly ready: ReadyQueue;
   private readonly toDecide: number[] = [];
@@ -135,6 +136,7 @@ class Scheduler implements ExecEnv {
     this.remaining = new Int32Array(p.n);
     for (let i = 0; i < p.n; i++) this.remaining[i] = p.preds[i].length;
     this.failedUpstream = new Uint8Array(p.n);
+    this.decided = new Uint8Array(p.n);
     if (inp.options.retain === "outputs") {
       this.consumersLeft = new Int32Array(p.n);
       for (let i = 0; i < p.n; i++) this.consumersLeft[i] = p.succs[i].length;
@@ -164,16 +166,8 @@ class Scheduler implements ExecEnv {
         this.drive();
       }, this.options.timeoutMs);
     }
-    // Presets (resumed or reused results) resolve first, in topological order.
-    const presets = this.inp.presets;
-    for (const i of p.order) {
-      const pre = presets?.get(i);
-      if (pre && this.state.statuses[i] === PENDING && this.remaining[i] === 0) {
-        this.resolvePreset(i, pre);
-      } else if (this.remaining[i] === 0 && this.state.statuses[i] === PENDING) {
-        this.toDecide.push(i);
-      }
-    }
+    // Roots first; presets (resumed or reused results) resolve as they are decided.
+    for (const i of p.roots) this.toDecide.push(i);
     return this.drive() ?? this.donePromise();
   }
 
@@ -211,7 +205,8 @@ class Scheduler implements ExecEnv {
 
   private decide(i: number): void {
     const st = this.state;
-    if (st.statuses[i] !== PENDING) return;
+    if (st.statuses[i] !== PENDING || this.decided[i]) return;
+    this.decided[i] = 1;
     const pre = this.inp.presets?.get(i);
     if (pre) return this.resolvePreset(i, pre);
     if (this.inp.selected && !this.inp.selected[i]) {

@@ -89,7 +89,7 @@ run.get("nope");
 
 // fragments check what they need
 const needsClean = fragment<{ clean: Row[] }>()((b) => b.node("score", { rows: "clean" }, ({ rows }) => rows.length));
-// @ts-expect-error: Property 'clean' is missing
+// @ts-expect-error: fragment needs node 'clean'
 base.use(needsClean);
 
 void n;

@@ -1,0 +1,103 @@
+import { describe, expectTypeOf, it } from "vitest";
+import { branch, dag, fragment, select, type Ctx } from "../../src/index.js";
+
+type Row = { name: string; age: number };
+declare function readRows(path: string): Promise<Row[]>;
+
+const etl = dag<{ path: string; minAge: number }>("etl")
+  .node("load", { path: "input.path" }, ({ path }) => readRows(path))
+  .node("clean", { rows: "load", minAge: "input.minAge" }, ({ rows, minAge }) => {
+    expectTypeOf(rows).toEqualTypeOf<Row[]>();
+    expectTypeOf(minAge).toEqualTypeOf<number>();
+    return rows.filter((r) => r.age >= minAge);
+  })
+  .condition("big", { rows: "clean" }, ({ rows }) => branch(rows.length > 1000, rows))
+  .node("batch", { rows: "big.true" }, ({ rows }) => ({ count: rows.length, mode: "batch" as const }))
+  .node("inline", { rows: "big.false" }, ({ rows }) => ({ count: rows.length, mode: "inline" as const }))
+  .any("loaded", { r: ["batch", "inline"] }, ({ r }) => {
+    expectTypeOf(r).toEqualTypeOf<
+      | { from: "batch"; value: { count: number; mode: "batch" } }
+      | { from: "inline"; value: { count: number; mode: "inline" } }
+    >();
+    return r.value;
+  })
+  .node("notify", { n: "loaded.count" }, ({ n }) => `loaded ${n}`, { runIf: "always" })
+  .build();
+
+describe("DAG builder types", () => {
+  it("types run results per node", async () => {
+    const run = await etl.run({ path: "a.csv", minAge: 18 });
+    expectTypeOf(run.get("clean")).toEqualTypeOf<Row[] | undefined>();
+    expectTypeOf(run.get("load")).toEqualTypeOf<Row[] | undefined>();
+    expectTypeOf(run.get("loaded.mode")).toEqualTypeOf<"batch" | "inline" | undefined>();
+    expectTypeOf(run.get("big.true")).toEqualTypeOf<Row[] | undefined>();
+    expectTypeOf(run.output).toEqualTypeOf<string | undefined>();
+    expectTypeOf(run.status).toEqualTypeOf<"completed" | "failed" | "partial" | "cancelled">();
+  });
+
+  it("gives the context the node's name", () => {
+    dag<{ n: number }>("ctx").node("twice", { n: "input.n" }, ({ n }, ctx) => {
+      expectTypeOf(ctx).toEqualTypeOf<Ctx<"twice">>();
+      expectTypeOf(ctx.node).toEqualTypeOf<"twice">();
+      expectTypeOf(ctx.signal).toEqualTypeOf<AbortSignal>();
+      return n * 2;
+    });
+  });
+
+  it("types select cases separately", () => {
+    const wf = dag<{ n: number }>("sel")
+      .select("route", { n: "input.n" }, ({ n }) => (n > 0 ? select("pos", { n }) : select("neg", String(n))))
+      .node("p", { v: "route.pos" }, ({ v }) => {
+        expectTypeOf(v).toEqualTypeOf<{ n: number }>();
+        return v.n;
+      })
+      .node("q", { v: "route.neg" }, ({ v }) => {
+        expectTypeOf(v).toEqualTypeOf<string>();
+        return v;
+      })
+      .build();
+    expectTypeOf(wf.run).parameters.toEqualTypeOf<[input: { n: number }, options?: import("../../src/index.js").RunOptions]>();
+  });
+
+  it("types then, map, sub and returns", async () => {
+    const child = dag<{ xs: number[] }>("child")
+      .node("sum", { xs: "input.xs" }, ({ xs }) => xs.reduce((a, b) => a + b, 0))
+      .build();
+    const wf = dag<{ words: string[] }>("m")
+      .map("lengths", { items: "input.words" }, ({ item, index }) => {
+        expectTypeOf(item).toEqualTypeOf<string>();
+        expectTypeOf(index).toEqualTypeOf<number>();
+        return item.length;
+      })
+      .then("pair", (lengths) => {
+        expectTypeOf(lengths).toEqualTypeOf<number[]>();
+        return { xs: lengths };
+      })
+      .sub("total", child, "pair")
+      .node("label", { total: "total" }, ({ total }) => `total ${total}`)
+      .returns("total")
+      .build();
+    const run = await wf.run({ words: ["a"] });
+    expectTypeOf(run.output).toEqualTypeOf<number | undefined>();
+  });
+
+  it("lets run() omit the input of a workflow that takes none", async () => {
+    const wf = dag("none").node("one", {}, () => 1).build();
+    const run = await wf.run();
+    expectTypeOf(run.output).toEqualTypeOf<number | undefined>();
+  });
+
+  it("applies typed fragments", async () => {
+    const scoring = fragment<{ clean: Row[] }>()((b) =>
+      b.node("score", { rows: "clean" }, ({ rows }) => rows.length).node("grade", { s: "score" }, ({ s }) => (s > 1 ? "A" : "B")),
+    );
+    const wf = dag<{ path: string }>("frag")
+      .node("clean", { path: "input.path" }, ({ path }): Row[] => [{ name: path, age: 1 }])
+      .use(scoring)
+      .node("final", { g: "grade", s: "score" }, ({ g, s }) => `${g}${s}`)
+      .build();
+    const run = await wf.run({ path: "x" });
+    expectTypeOf(run.get("grade")).toEqualTypeOf<string | undefined>();
+    expectTypeOf(run.output).toEqualTypeOf<string | undefined>();
+  });
+});
