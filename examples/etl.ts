@@ -55,7 +55,8 @@ export const etl = dag<{ path: string; minAge: number; batchOver: number }>("cus
   .node(
     "report",
     { loaded: "loaded", clean: "clean" },
-    ({ loaded, clean }) => `${loaded.count} customers loaded (${loaded.mode}): ${clean.map((r) => r.name).join(", ")}`,
+    ({ loaded, clean }) =>
+      `${loaded.count} customers loaded (${loaded.mode}): ${clean.map((r) => r.name).join(", ")}`,
     { runIf: "always" },
   )
   .build();

@@ -18,7 +18,11 @@ export const thumbnails = dag<{ album: Image[]; maxSide: number }>("thumbnails")
     async ({ item, maxSide }) => {
       await new Promise((r) => setTimeout(r, 5));
       const scale = Math.min(1, maxSide / Math.max(item.width, item.height));
-      return { file: item.file.replace(/\.jpg$/, ".thumb.jpg"), width: Math.round(item.width * scale), height: Math.round(item.height * scale) };
+      return {
+        file: item.file.replace(/\.jpg$/, ".thumb.jpg"),
+        width: Math.round(item.width * scale),
+        height: Math.round(item.height * scale),
+      };
     },
     { concurrency: 3 },
   )

@@ -13,18 +13,31 @@ export interface Line {
 
 /** Prices a basket: subtotal, tax and total. Reused by several workflows. */
 export const pricing = dag<{ lines: Line[]; taxRate: number }>("pricing")
-  .node("subtotal", { lines: "input.lines" }, ({ lines }) => lines.reduce((s, l) => s + l.qty * l.unit, 0))
-  .node("tax", { subtotal: "subtotal", rate: "input.taxRate" }, ({ subtotal, rate }) =>
-    Math.round(subtotal * rate * 100) / 100,
+  .node("subtotal", { lines: "input.lines" }, ({ lines }) =>
+    lines.reduce((s, l) => s + l.qty * l.unit, 0),
   )
-  .node("total", { subtotal: "subtotal", tax: "tax" }, ({ subtotal, tax }) => ({ subtotal, tax, total: subtotal + tax }))
+  .node(
+    "tax",
+    { subtotal: "subtotal", rate: "input.taxRate" },
+    ({ subtotal, rate }) => Math.round(subtotal * rate * 100) / 100,
+  )
+  .node("total", { subtotal: "subtotal", tax: "tax" }, ({ subtotal, tax }) => ({
+    subtotal,
+    tax,
+    total: Math.round((subtotal + tax) * 100) / 100,
+  }))
   .build();
 
 export const checkout = dag<{ customer: string; lines: Line[] }>("checkout")
-  .node("rate", { customer: "input.customer" }, ({ customer }) => (customer.endsWith(".de") ? 0.19 : 0.2))
+  .node("rate", { customer: "input.customer" }, ({ customer }) =>
+    customer.endsWith(".de") ? 0.19 : 0.2,
+  )
   .sub("price", pricing, { lines: "input.lines", taxRate: "rate" })
-  .node("invoice", { customer: "input.customer", price: "price" }, ({ customer, price }) =>
-    `${customer}: ${price.subtotal.toFixed(2)} + ${price.tax.toFixed(2)} tax = ${price.total.toFixed(2)}`,
+  .node(
+    "invoice",
+    { customer: "input.customer", price: "price" },
+    ({ customer, price }) =>
+      `${customer}: ${price.subtotal.toFixed(2)} + ${price.tax.toFixed(2)} tax = ${price.total.toFixed(2)}`,
   )
   .build();
 

@@ -1,5 +1,6 @@
 import type { Graph } from "../graph/types.js";
 import type { NodeOptions, RunOptions } from "../run/options.js";
+import type { CheckpointStore } from "../run/store/types.js";
 import type { NodeError, RunEvent, RunMetrics, RunRecord, RunStatus } from "../run/types.js";
 
 /** The result of a DAG run. `R` maps references to types, `O` is the output's type. */
@@ -66,7 +67,7 @@ export interface Dag<I, R, O> {
   /** Runs the workflow and yields its events as they happen; `.result` resolves to the run. */
   stream(...args: RunArgs<I>): RunStream<R, O>;
   /** Finishes a checkpointed run: completed nodes are not run again. */
-  resume(runId: string, options: RunOptions & { checkpoint: unknown }): Promise<DagRun<R, O>>;
+  resume(runId: string, options: RunOptions & { checkpoint: CheckpointStore }): Promise<DagRun<R, O>>;
   /** The runtime implementation of a node. */
   impl(node: string): NodeImpl | undefined;
   /** Phantom: the input type, for type-level helpers. */

@@ -2,6 +2,7 @@ import { randomUUID } from "node:crypto";
 import type { Graph } from "../graph/types.js";
 import { assertValidGraph } from "../graph/validate.js";
 import type { NodeOptions, RunOptions } from "../run/options.js";
+import type { CheckpointStore } from "../run/store/types.js";
 import { prepare, type Prepared } from "../run/prepare.js";
 import { schedule, type Journal, type Preset, type RunState } from "../run/scheduler.js";
 import { selectNodes } from "../run/partial.js";
@@ -95,7 +96,7 @@ class DagImpl {
     return Object.assign(channel, { result }) as RunStream<unknown, unknown>;
   }
 
-  async resume(runId: string, options: RunOptions & { checkpoint: unknown }): Promise<DagRun<unknown, unknown>> {
+  async resume(runId: string, options: RunOptions & { checkpoint: CheckpointStore }): Promise<DagRun<unknown, unknown>> {
     return this.start(undefined, { ...options, runId }, false, true);
   }
 

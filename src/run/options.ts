@@ -1,5 +1,6 @@
 import type { RetryData, RunIf } from "../graph/types.js";
 import type { NodeContext, NodeError, RunEvent } from "./types.js";
+import type { CheckpointStore } from "./store/types.js";
 
 /** Retry policy. `attempts` counts every try, the first included (`attempts: 3` = 2 retries). */
 export interface RetryOptions extends RetryData {
@@ -108,7 +109,12 @@ export interface RunOptions {
    * Journal each node completion to this store (with `runId`) so `resume(runId)` can finish the
    * run after a crash.
    */
-  checkpoint?: unknown;
+  checkpoint?: CheckpointStore;
+  /**
+   * OpenTelemetry spans per run and node. `"auto"` (default): when an SDK is registered with
+   * `@opentelemetry/api`; `true`: always (no-op without an SDK); `false`: never.
+   */
+  telemetry?: boolean | "auto";
   /** Run only this node and what it depends on... */
   until?: string;
   /** ...or this node and everything downstream of it, reusing earlier results for the rest... */

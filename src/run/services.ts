@@ -3,13 +3,17 @@
  * the checkpoint journal and, when resuming or reusing an earlier run, the results to preset.
  * Kept apart from the scheduler so a plain run pays for none of it.
  */
+import { trace as otelTrace } from "@opentelemetry/api";
+import { graphHash } from "../graph/hash.js";
 import type { Prepared } from "./prepare.js";
 import type { RunOptions } from "./options.js";
 import type { Journal, Preset } from "./scheduler.js";
-import type { RunEvent } from "./types.js";
-import { InputError } from "./types.js";
+import { InputError, type RunEvent } from "./types.js";
 import type { DagRunResult } from "../dag/run-result.js";
 import { selectNodes } from "./partial.js";
+import type { CheckpointStore, StoredRun } from "./store/types.js";
+import { writeTrace } from "./trace.js";
+import { otelListener } from "./otel.js";
 
 export interface RunServices {
   input: unknown;
@@ -21,7 +25,7 @@ export interface RunServices {
 }
 
 export interface ServiceRequest {
-  workflow: { name: string };
+  workflow: { name: string; graph: Prepared["graph"] };
   prepared: Prepared;
   runId: string;
   input: unknown;
@@ -29,10 +33,41 @@ export interface ServiceRequest {
   resuming: boolean;
 }
 
-export function attachRunServices(req: ServiceRequest): RunServices | Promise<RunServices> {
+type Awaitable<T> = T | Promise<T>;
+
+function then<T, U>(v: Awaitable<T>, f: (t: T) => Awaitable<U>): Awaitable<U> {
+  return v instanceof Promise ? v.then(f) : f(v as T);
+}
+
+/** Whether an OpenTelemetry SDK is registered (the API's proxy has a real delegate). */
+function telemetryRegistered(): boolean {
+  const provider = otelTrace.getTracerProvider() as { getDelegate?: () => object };
+  const delegate = provider.getDelegate?.();
+  return delegate !== undefined && delegate.constructor.name !== "NoopTracerProvider";
+}
+
+export function attachRunServices(req: ServiceRequest): Awaitable<RunServices> {
   const { options, prepared: p } = req;
   const svc: RunServices = { input: req.input };
-  if (options.onEvent) svc.events = options.onEvent;
+  const listeners: ((e: RunEvent) => void)[] = [];
+  if (options.onEvent) listeners.push(options.onEvent);
+  const finishers: ((r: DagRunResult<unknown, unknown>) => Awaitable<void>)[] = [];
+  if (options.trace) {
+    const path = options.trace;
+    const events: RunEvent[] = [];
+    listeners.push((e) => events.push(e));
+    finishers.push(() => writeTrace(path, events));
+  }
+  const telemetry = options.telemetry ?? "auto";
+  if (telemetry === true || (telemetry === "auto" && telemetryRegistered())) {
+    listeners.push(otelListener());
+  }
+  if (listeners.length === 1) svc.events = listeners[0];
+  else if (listeners.length > 1) {
+    svc.events = (e) => {
+      for (const l of listeners) l(e);
+    };
+  }
   if (options.reuse !== undefined && typeof options.reuse !== "string") {
     if (!options.from && !options.between) {
       throw new InputError(`run option 'reuse' needs 'from' or 'between' (which nodes to run again)`);
@@ -48,5 +83,69 @@ export function attachRunServices(req: ServiceRequest): RunServices | Promise<Ru
     }
     svc.presets = presets;
   }
-  return svc;
+  const store = options.checkpoint as CheckpointStore | undefined;
+  const withFinish = (): RunServices => {
+    if (finishers.length > 0) {
+      svc.finish = (r) => {
+        let chain: Awaitable<void> = undefined;
+        for (const f of finishers) chain = then(chain, () => f(r));
+        return chain;
+      };
+    }
+    return svc;
+  };
+  if (!store) {
+    if (req.resuming) throw new InputError(`resume of run '${req.runId}' needs a 'checkpoint' store`);
+    return withFinish();
+  }
+  if (typeof store.record !== "function" || typeof store.beginRun !== "function") {
+    throw new InputError(`run option 'checkpoint' must be a checkpoint store (memoryStore(), sqliteStore(path))`);
+  }
+  const hash = graphHash(req.workflow.graph);
+  const runId = req.runId;
+  const start = (stored: StoredRun | undefined): Awaitable<RunServices> => {
+    if (req.resuming) {
+      if (!stored) {
+        throw new InputError(`workflow '${req.workflow.name}' has no checkpointed run '${runId}' to resume`);
+      }
+      if (stored.graphHash !== hash) {
+        throw new InputError(
+          `run '${runId}' was checkpointed for another version of workflow '${req.workflow.name}' (graph ${stored.graphHash}, now ${hash})`,
+        );
+      }
+      svc.input = stored.input;
+      const presets = svc.presets ?? new Map<number, Preset>();
+      for (const e of stored.entries) {
+        const i = p.index.get(e.node);
+        if (i !== undefined && e.status === "completed") presets.set(i, { status: "completed", value: e.value });
+      }
+      svc.presets = presets;
+    }
+    svc.journal = {
+      record(i, status, value, ms) {
+        // Preset (already journaled) results are not written again.
+        if (svc.presets?.has(i)) return;
+        return store.record(runId, {
+          node: p.names[i],
+          status,
+          ...(status === "completed" ? { value } : {}),
+          ms,
+          at: Date.now(),
+        });
+      },
+    };
+    finishers.unshift((r) => store.finishRun(runId, r.status));
+    return then(
+      store.beginRun({
+        runId,
+        workflow: req.workflow.name,
+        graphHash: hash,
+        input: svc.input,
+        startedAt: Date.now(),
+        status: "running",
+      }),
+      withFinish,
+    );
+  };
+  return req.resuming ? then(store.loadRun(runId), start) : start(undefined);
 }
