@@ -10,7 +10,7 @@ import type { ExecEnv } from "./execute.js";
 import { withTimeout } from "./execute.js";
 import type { CacheStoreLike, NodeOptions } from "./options.js";
 import { NodeError, type NodeContext } from "./types.js";
-import { breakerFor, CircuitOpenError } from "./circuit-breaker.js";
+import { breakerFor, CircuitOpenError, type CircuitBreaker } from "./circuit-breaker.js";
 import { stableStringify } from "../graph/hash.js";
 import { defaultCache } from "./default-cache.js";
 
@@ -43,11 +43,23 @@ export async function withPolicies(
     const store: CacheStoreLike | undefined = cache ? (cache.store ?? defaultCache()) : undefined;
     let key: string | undefined;
     if (cache && store) {
-      key = cacheKey(env.workflow, name, env.p.impls[i].fn, cache.key as ((a: unknown) => string) | undefined, args);
+      key = cacheKey(
+        env.workflow,
+        name,
+        env.p.impls[i].fn,
+        cache.key as ((a: unknown) => string) | undefined,
+        args,
+      );
       const hit = await store.get(key);
       if (hit) {
         env.state.attempts[i] = 0;
-        env.emit?.({ type: "node-start", runId: env.runId, node: name, attempt: 1, at: performance.now() });
+        env.emit?.({
+          type: "node-start",
+          runId: env.runId,
+          node: name,
+          attempt: 1,
+          at: performance.now(),
+        });
         return hit.value;
       }
     }
@@ -57,13 +69,11 @@ export async function withPolicies(
     }
     let result: unknown;
     try {
-      breaker?.check(name);
-      result = await attempts(env, i, opts, call, args);
-      breaker?.success();
+      result = await attempts(env, i, opts, call, args, breaker);
     } catch (error) {
-      if (!(error instanceof CircuitOpenError)) breaker?.failure();
       if (hooks?.onError) {
-        const supplied = (await hooks.onError(error, args, baseCtx)) as { value: unknown } | undefined;
+        const supplied = (await hooks.onError(error, args, baseCtx)) as
+          { value: unknown } | undefined;
         if (supplied && typeof supplied === "object" && "value" in supplied) return supplied.value;
       }
       if (opts.fallback !== undefined) return opts.fallback;
@@ -81,33 +91,46 @@ export async function withPolicies(
 }
 
 /** Tries the call up to `retry.attempts` times, with backoff, jitter and a per-attempt timeout. */
-async function attempts(env: ExecEnv, i: number, opts: Opts, call: Call, args: unknown): Promise<unknown> {
+async function attempts(
+  env: ExecEnv,
+  i: number,
+  opts: Opts,
+  call: Call,
+  args: unknown,
+  breaker: CircuitBreaker | undefined,
+): Promise<unknown> {
   const name = env.p.names[i];
   const retry = opts.retry;
   const max = Math.max(1, retry?.attempts ?? 1);
   let delay = retry?.delayMs ?? 0;
   for (let attempt = 1; ; attempt++) {
     env.state.attempts[i] = attempt;
-    env.emit?.({ type: "node-start", runId: env.runId, node: name, attempt, at: performance.now() });
+    env.emit?.({
+      type: "node-start",
+      runId: env.runId,
+      node: name,
+      attempt,
+      at: performance.now(),
+    });
     if (env.runSignal.aborted) throw env.runSignal.reason ?? new Error("run aborted");
     try {
-      if (opts.timeoutMs !== undefined) {
-        const controller = new AbortController();
-        const onRunAbort = (): void => controller.abort(env.runSignal.reason);
-        env.runSignal.addEventListener("abort", onRunAbort, { once: true });
-        try {
-          const ctx = env.contextFor(i, attempt, controller.signal);
-          return await withTimeout(call(args, ctx), opts.timeoutMs, name, controller);
-        } finally {
-          env.runSignal.removeEventListener("abort", onRunAbort);
-        }
-      }
-      return await call(args, env.contextFor(i, attempt, env.runSignal));
+      // Every attempt is a call the breaker counts; an open breaker ends the retries.
+      breaker?.check(name);
+      const r = await attemptOnce(env, i, opts, call, args, attempt);
+      breaker?.success();
+      return r;
     } catch (error) {
+      if (!(error instanceof CircuitOpenError)) breaker?.failure();
       const retryable =
-        attempt < max && !env.runSignal.aborted && (retry?.retryOn ? retry.retryOn(error, attempt) : true);
+        attempt < max &&
+        !env.runSignal.aborted &&
+        !(error instanceof CircuitOpenError) &&
+        (retry?.retryOn ? retry.retryOn(error, attempt) : true);
       if (!retryable) throw attempt > 1 ? new NodeError(name, error, attempt) : error;
-      const wait = jittered(Math.min(delay, retry?.maxDelayMs ?? Number.POSITIVE_INFINITY), retry?.jitter);
+      const wait = jittered(
+        Math.min(delay, retry?.maxDelayMs ?? Number.POSITIVE_INFINITY),
+        retry?.jitter,
+      );
       env.emit?.({
         type: "node-retry",
         runId: env.runId,
@@ -142,6 +165,27 @@ function sleep(ms: number, signal: AbortSignal): Promise<void> {
     };
     signal.addEventListener("abort", onAbort, { once: true });
   });
+}
+
+/** One attempt, under the node's timeout when it has one. */
+async function attemptOnce(
+  env: ExecEnv,
+  i: number,
+  opts: Opts,
+  call: Call,
+  args: unknown,
+  attempt: number,
+): Promise<unknown> {
+  if (opts.timeoutMs === undefined) return call(args, env.contextFor(i, attempt, env.runSignal));
+  const controller = new AbortController();
+  const onRunAbort = (): void => controller.abort(env.runSignal.reason);
+  env.runSignal.addEventListener("abort", onRunAbort, { once: true });
+  try {
+    const ctx = env.contextFor(i, attempt, controller.signal);
+    return await withTimeout(call(args, ctx), opts.timeoutMs, env.p.names[i], controller);
+  } finally {
+    env.runSignal.removeEventListener("abort", onRunAbort);
+  }
 }
 
 /**
