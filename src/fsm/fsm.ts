@@ -16,7 +16,10 @@
  * const r = await light.run({ limit: 3 }); // r.status === "stopped", r.cycles === 9
  * ```
  */
+import type { Simplify } from "../dag/type-utils.js";
 import type { Graph, GraphEdge, GraphNode } from "../graph/types.js";
+import { EventChannel } from "../run/event-channel.js";
+import type { RunEvent } from "../run/types.js";
 import { checkDeclared, checkNames } from "./names.js";
 import {
   Stepper,
@@ -54,8 +57,6 @@ export interface StateOptions<To extends string> {
   /** Description, shown in the graph and diagrams. */
   doc?: string;
 }
-
-type Simplify<T> = { [K in keyof T]: T[K] } & {};
 
 /** `fsm<I>(name)`: declare the states next. */
 export interface FsmStart<I> {
@@ -107,6 +108,7 @@ export interface FsmBuilder<I, S extends string, R> {
 
 /** A built function-return state machine. */
 export interface FsmMachine<I, S extends string, R> {
+  readonly kind: "fsm";
   readonly name: string;
   readonly states: readonly S[];
   readonly initial: S;
@@ -116,8 +118,15 @@ export interface FsmMachine<I, S extends string, R> {
   readonly graph: Graph;
   /** Runs from the initial state until a stop, a terminal state, the cycle limit or a failure. */
   run(...args: FsmRunArgs<I>): Promise<FsmRun<S, R>>;
+  /** Runs the machine and yields its events as they happen; `.result` resolves to the run. */
+  stream(...args: FsmRunArgs<I>): FsmRunStream<S, R>;
   /** A stepper that runs one handler per `step()`. */
   start(...args: FsmRunArgs<I>): FsmStepper<S, R>;
+}
+
+/** The events of one run as an async iterable (ends after `run-complete`), and its result. */
+export interface FsmRunStream<S extends string, R> extends AsyncIterable<RunEvent> {
+  readonly result: Promise<FsmRun<S, R>>;
 }
 
 interface StateDef {
@@ -226,7 +235,9 @@ function buildMachine(
   const graph = fsmGraph(data, terminal, maxCycles);
   const start = (input?: unknown, runOptions?: FsmRunOptions) =>
     new Stepper<string, Record<string, unknown>>(def, input, runOptions);
+  const run = (input?: unknown, runOptions?: FsmRunOptions) => start(input, runOptions).finish();
   return {
+    kind: "fsm",
     name: data.name,
     states: data.states,
     initial: data.initial,
@@ -234,7 +245,20 @@ function buildMachine(
     maxCycles,
     graph,
     start,
-    run: (input?: unknown, runOptions?) => start(input, runOptions).finish(),
+    run,
+    stream: (input?: unknown, runOptions: FsmRunOptions = {}) => {
+      const channel = new EventChannel<RunEvent>();
+      const result = run(input, {
+        ...runOptions,
+        onEvent: (e) => {
+          runOptions.onEvent?.(e);
+          channel.push(e);
+          if (e.type === "run-complete") channel.close();
+        },
+      });
+      result.catch((e: unknown) => channel.fail(e));
+      return Object.assign(channel, { result });
+    },
   };
 }
 

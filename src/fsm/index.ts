@@ -23,6 +23,7 @@ export {
   type FsmBuildOptions,
   type FsmBuilder,
   type FsmMachine,
+  type FsmRunStream,
   type FsmStart,
   type StateOptions,
 } from "./fsm.js";

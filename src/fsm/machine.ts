@@ -20,6 +20,7 @@
  * d.available();          // ["close"]
  * ```
  */
+import type { Simplify } from "../dag/type-utils.js";
 import { assertValidGraph } from "../graph/validate.js";
 import type { Graph, GraphEdge } from "../graph/types.js";
 import { checkDeclared, checkNames } from "./names.js";
@@ -158,6 +159,7 @@ export type StartArgs<C> = undefined extends C ? [context?: C] : [context: C];
 
 /** A built event-driven machine: start instances, or restore them from snapshots. */
 export interface EventMachine<C, S extends string, E> {
+  readonly kind: "machine";
   readonly name: string;
   readonly states: readonly S[];
   /** Every event: declared payload-less ones and those used by transitions. */
@@ -180,8 +182,6 @@ export interface MachineStart<C, P> {
    */
   states<const N extends string>(...names: N[]): MachineBuilder<C, N, P>;
 }
-
-type Simplify<T> = { [K in keyof T]: T[K] } & {};
 
 /** Builder of an event-driven machine with context `C`, states `S` and events `E` (name to payload). */
 export interface MachineBuilder<C, S extends string, E> {
@@ -350,6 +350,7 @@ function buildEventMachine(
     rules,
   };
   return {
+    kind: "machine",
     name: data.name,
     states: data.states,
     events,

@@ -3,9 +3,9 @@
  * run result that `machine.run(input)` (which drives a stepper to the end) returns.
  */
 import { randomUUID } from "node:crypto";
+import { withTimeout } from "../run/execute.js";
 import {
   NodeError,
-  NodeTimeoutError,
   RunFailedError,
   type FsmStatus,
   type NodeContext,
@@ -244,17 +244,12 @@ export class Stepper<S extends string, R> implements FsmStepper<S, R> {
     this.history.push(state);
     const cycle = this.cycles++;
 
-    // The handler's signal aborts on the run's signal or the state's timeout. The timer is an
-    // ordinary one (not AbortSignal.timeout, whose timer is unref'd) so that a hung handler in a
-    // script still times out instead of the process exiting first.
+    // The handler's signal aborts on the run's signal, or (through withTimeout, as DAG nodes
+    // time out) when the state's timeout passes.
     const timeoutMs = this.def.timeouts.get(state);
     const ctl = new AbortController();
     const onExternal = (): void => ctl.abort(external?.reason);
     external?.addEventListener("abort", onExternal, { once: true });
-    const timer =
-      timeoutMs === undefined
-        ? undefined
-        : setTimeout(() => ctl.abort(new NodeTimeoutError(state, timeoutMs)), timeoutMs);
     const last = this.history.length >= 2 ? this.history[this.history.length - 2] : undefined;
     const ctx = this.context(state, cycle, ctl.signal, last);
 
@@ -263,14 +258,12 @@ export class Stepper<S extends string, R> implements FsmStepper<S, R> {
     let outcome: unknown;
     try {
       const handler = this.def.handlers.get(state) as RawHandler;
-      outcome = await raceAbort(
-        Promise.resolve(handler(this.input, ctx as StateContext)),
-        ctl.signal,
-      );
+      const pending = handler(this.input, ctx as StateContext);
+      const timed = timeoutMs === undefined ? pending : withTimeout(pending, timeoutMs, state, ctl);
+      outcome = await raceAbort(Promise.resolve(timed), ctl.signal);
     } catch (e) {
       return this.fail(state, e);
     } finally {
-      clearTimeout(timer);
       external?.removeEventListener("abort", onExternal);
       this.nodeMs[state] = (this.nodeMs[state] ?? 0) + (performance.now() - t0);
     }

@@ -262,6 +262,26 @@ describe("function-return fsm: the handler context", () => {
     expect(r.get("load")).toEqual([1, 2, 3]);
   });
 
+  it("streams a run's events as an async iterable, with the result", async () => {
+    const seen: string[] = [];
+    const stream = light.stream({ limit: 1 }, { onEvent: (e) => seen.push(e.type) });
+    const types: string[] = [];
+    for await (const e of stream) types.push("node" in e ? `${e.type}:${e.node}` : e.type);
+    expect(types).toEqual([
+      "run-start",
+      "node-start:red",
+      "node-complete:red",
+      "node-start:green",
+      "node-complete:green",
+      "node-start:yellow",
+      "node-complete:yellow",
+      "run-complete",
+    ]);
+    expect(seen).toHaveLength(types.length);
+    expect((await stream.result).status).toBe("stopped");
+    expect(light.kind).toBe("fsm");
+  });
+
   it("emits run events in order, progress included", async () => {
     const events: RunEvent[] = [];
     const m = fsm("events")

@@ -267,6 +267,7 @@ describe("event-driven machine", () => {
 describe("event-driven machine: build and graph", () => {
   it("gives the graph IR, wildcards expanded per non-terminal state", () => {
     const g = deployment.graph;
+    expect(deployment.kind).toBe("machine");
     expect(g.kind).toBe("fsm");
     expect(g.fsm).toEqual({
       initial: "idle",
