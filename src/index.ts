@@ -21,6 +21,11 @@ export * from "./fsm/index.js";
 // plan
 export * from "./plan/index.js";
 // run policies and stores
+export * from "./run/codec.js";
+export * from "./run/store/index.js";
+export * from "./run/trace.js";
+export * from "./run/otel.js";
 // serialize
 export * from "./serialize/index.js";
 // viz
+export * from "./viz/index.js";
