@@ -1,12 +1,11 @@
-import type { Branch, BranchRefs, SelectRefs, Selected } from "./markers.js";
+import type { Branch, Selected } from "./markers.js";
 import type {
-  AnyDeps,
   ArgsOf,
-  Deps,
+  Lookup,
   MapArgs,
   MapDepsCheck,
-  NodeRefs,
-  RefKey,
+  RefKeys,
+  RefsOfMap,
   SubDepsCheck,
   TypeError,
   ValidName,
@@ -25,15 +24,30 @@ export interface MapCtx<N extends string = string> extends Ctx<N> {
   readonly index: number;
 }
 
+declare const refsKey: unique symbol;
+
+/** What every builder exposes to its own methods: its output map (type-level only). */
+export interface BuilderState {
+  readonly [refsKey]: unknown;
+}
+
+/** The output map of a builder. */
+export type RefsOf<S extends BuilderState> = S[typeof refsKey];
+
+/** Dependencies: each argument names one reference. */
+type DepsOf<K extends string> = Record<string, K>;
+
 /**
  * The typed DAG builder.
  *
  * - `I`: the run input type.
- * - `R`: every valid dependency reference mapped to the type that flows from it.
+ * - `R`: each node's name mapped to its output type (`input` to the run input).
+ * - `K`: every valid dependency string (`"load"`, `"load.rows"`, `"big.true"`, `"input.path"`).
  * - `L`: the output type of the last node added (what `.then` receives, and the default output).
  *
  * Every method returns a new builder; earlier builders stay valid, so a shared prefix can be
- * extended in two directions.
+ * extended in two directions. Methods read `R` through their `this` type, which keeps type
+ * checking fast for long chains; split very long chains with `.use(fragment)`.
  *
  * @example
  * ```ts
@@ -43,125 +57,163 @@ export interface MapCtx<N extends string = string> extends Ctx<N> {
  *   .build();
  * ```
  */
-export interface DagBuilder<I, R, L> {
+export interface DagBuilder<I, R, K extends string, L> extends BuilderState {
+  readonly [refsKey]: R;
+
   /**
    * Adds a node fed by `deps`: each argument names a reference (`"node"`, `"node.port"`,
    * `"input"`, `"input.field"`). The function's first parameter is typed from those references.
    */
-  node<const N extends string, const D extends Deps<R>, Out>(
-    name: N & ValidName<N, R>,
+  node<S extends BuilderState, const N extends string, const D extends DepsOf<K>, Out>(
+    this: S,
+    name: N & ValidName<N, K>,
     deps: D,
-    fn: (args: ArgsOf<R, D>, ctx: Ctx<N>) => Out,
-    options?: NodeOptions<ArgsOf<R, D>, NoInfer<Awaited<Out>>>,
-  ): DagBuilder<I, R & NodeRefs<N, Awaited<Out>>, Awaited<Out>>;
+    fn: (args: ArgsOf<RefsOf<S>, D>, ctx: Ctx<NoInfer<N>>) => Out,
+    options?: NodeOptions<ArgsOf<RefsOf<S>, D>, NoInfer<Awaited<Out>>>,
+  ): DagBuilder<I, RefsOf<S> & { [P in N]: Awaited<Out> }, K | RefKeys<N, Awaited<Out>>, Awaited<Out>>;
 
   /** Adds a node fed by the whole output of the previous node (the run input if none). */
-  then<const N extends string, Out>(
-    name: N & ValidName<N, R>,
-    fn: (prev: L, ctx: Ctx<N>) => Out,
+  then<S extends BuilderState, const N extends string, Out>(
+    this: S,
+    name: N & ValidName<N, K>,
+    fn: (prev: L, ctx: Ctx<NoInfer<N>>) => Out,
     options?: NodeOptions<L, NoInfer<Awaited<Out>>>,
-  ): DagBuilder<I, R & NodeRefs<N, Awaited<Out>>, Awaited<Out>>;
+  ): DagBuilder<I, RefsOf<S> & { [P in N]: Awaited<Out> }, K | RefKeys<N, Awaited<Out>>, Awaited<Out>>;
 
   /**
    * Adds a condition: its function returns `branch(cond, value)`; dependents name port
    * `"name.true"` or `"name.false"` and the untaken side is skipped.
    */
-  condition<const N extends string, const D extends Deps<R>, V>(
-    name: N & ValidName<N, R>,
+  condition<S extends BuilderState, const N extends string, const D extends DepsOf<K>, V>(
+    this: S,
+    name: N & ValidName<N, K>,
     deps: D,
-    fn: (args: ArgsOf<R, D>, ctx: Ctx<N>) => Branch<V> | Promise<Branch<V>>,
-    options?: NodeOptions<ArgsOf<R, D>, NoInfer<Branch<V>>>,
-  ): DagBuilder<I, R & { [P in N]: Branch<V> } & BranchRefs<N, V>, Branch<V>>;
+    fn: (args: ArgsOf<RefsOf<S>, D>, ctx: Ctx<NoInfer<N>>) => Branch<V> | Promise<Branch<V>>,
+    options?: NodeOptions<ArgsOf<RefsOf<S>, D>, NoInfer<Branch<V>>>,
+  ): DagBuilder<I, RefsOf<S> & { [P in N]: Branch<V> }, K | N | `${N}.true` | `${N}.false`, Branch<V>>;
 
   /**
    * Adds a router: its function returns `select(caseName, value)`; each case is a port typed by
    * its own value, and every case not taken is skipped.
    */
-  select<const N extends string, const D extends Deps<R>, S extends Selected<string, unknown>>(
-    name: N & ValidName<N, R>,
+  select<
+    S extends BuilderState,
+    const N extends string,
+    const D extends DepsOf<K>,
+    Sel extends Selected<string, unknown>,
+  >(
+    this: S,
+    name: N & ValidName<N, K>,
     deps: D,
-    fn: (args: ArgsOf<R, D>, ctx: Ctx<N>) => S | Promise<S>,
-    options?: NodeOptions<ArgsOf<R, D>, NoInfer<S>>,
-  ): DagBuilder<I, R & { [P in N]: S } & SelectRefs<N, S>, S>;
+    fn: (args: ArgsOf<RefsOf<S>, D>, ctx: Ctx<NoInfer<N>>) => Sel | Promise<Sel>,
+    options?: NodeOptions<ArgsOf<RefsOf<S>, D>, NoInfer<Sel>>,
+  ): DagBuilder<I, RefsOf<S> & { [P in N]: Sel }, K | N | `${N}.${Sel["case"]}`, Sel>;
 
   /** Adds a node that waits for all its inputs (the same as `.node`; the default join). */
-  all<const N extends string, const D extends Deps<R>, Out>(
-    name: N & ValidName<N, R>,
+  all<S extends BuilderState, const N extends string, const D extends DepsOf<K>, Out>(
+    this: S,
+    name: N & ValidName<N, K>,
     deps: D,
-    fn: (args: ArgsOf<R, D>, ctx: Ctx<N>) => Out,
-    options?: NodeOptions<ArgsOf<R, D>, NoInfer<Awaited<Out>>>,
-  ): DagBuilder<I, R & NodeRefs<N, Awaited<Out>>, Awaited<Out>>;
+    fn: (args: ArgsOf<RefsOf<S>, D>, ctx: Ctx<NoInfer<N>>) => Out,
+    options?: NodeOptions<ArgsOf<RefsOf<S>, D>, NoInfer<Awaited<Out>>>,
+  ): DagBuilder<I, RefsOf<S> & { [P in N]: Awaited<Out> }, K | RefKeys<N, Awaited<Out>>, Awaited<Out>>;
 
   /**
    * Adds a join on the first non-skipped input of a list, in list order. The argument is a
    * discriminated union `{ from: "a"; value: A } | { from: "b"; value: B }`.
    */
-  any<const N extends string, const D extends AnyDeps<R>, Out>(
-    name: N & ValidName<N, R>,
+  any<
+    S extends BuilderState,
+    const N extends string,
+    const D extends Record<string, K | readonly K[]>,
+    Out,
+  >(
+    this: S,
+    name: N & ValidName<N, K>,
     deps: D,
-    fn: (args: ArgsOf<R, D>, ctx: Ctx<N>) => Out,
-    options?: NodeOptions<ArgsOf<R, D>, NoInfer<Awaited<Out>>>,
-  ): DagBuilder<I, R & NodeRefs<N, Awaited<Out>>, Awaited<Out>>;
+    fn: (args: ArgsOf<RefsOf<S>, D>, ctx: Ctx<NoInfer<N>>) => Out,
+    options?: NodeOptions<ArgsOf<RefsOf<S>, D>, NoInfer<Awaited<Out>>>,
+  ): DagBuilder<I, RefsOf<S> & { [P in N]: Awaited<Out> }, K | RefKeys<N, Awaited<Out>>, Awaited<Out>>;
 
   /**
    * Fans out over the array named by `deps.items`: `fn` runs once per item (with `item`, `index`
    * and the other arguments), at most `options.concurrency` at a time. The output is the array of
    * results, in item order.
    */
-  map<const N extends string, const D extends Deps<R> & { items: RefKey<R> }, Out>(
-    name: N & ValidName<N, R>,
-    deps: D & MapDepsCheck<R, D, N>,
-    fn: (args: MapArgs<R, D>, ctx: MapCtx<N>) => Out,
-    options?: NodeOptions<MapArgs<R, D>, NoInfer<Awaited<Out>>>,
-  ): DagBuilder<I, R & NodeRefs<N, Awaited<Out>[]>, Awaited<Out>[]>;
+  map<
+    S extends BuilderState,
+    const N extends string,
+    const D extends DepsOf<K> & { items: K },
+    Out,
+  >(
+    this: S,
+    name: N & ValidName<N, K>,
+    deps: D & MapDepsCheck<RefsOf<S>, D, N>,
+    fn: (args: MapArgs<RefsOf<S>, D>, ctx: MapCtx<NoInfer<N>>) => Out,
+    options?: NodeOptions<MapArgs<RefsOf<S>, D>, NoInfer<Awaited<Out>>>,
+  ): DagBuilder<I, RefsOf<S> & { [P in N]: Awaited<Out>[] }, K | N, Awaited<Out>[]>;
 
   /**
    * Runs another workflow as one node. `deps` maps the nested workflow's input fields to
    * references (or is one reference holding its whole input); both are checked against the
    * nested workflow's input type.
    */
-  sub<const N extends string, SI, SR, SO, const D extends RefKey<R> | Deps<R>>(
-    name: N & ValidName<N, R>,
+  sub<
+    S extends BuilderState,
+    const N extends string,
+    SI,
+    SR,
+    SO,
+    const D extends K | DepsOf<K>,
+  >(
+    this: S,
+    name: N & ValidName<N, K>,
     workflow: Dag<SI, SR, SO>,
-    deps: D & SubDepsCheck<R, D, SI, N>,
+    deps: D & SubDepsCheck<RefsOf<S>, D, SI, N>,
     options?: NodeOptions<SI, NoInfer<SO>>,
-  ): DagBuilder<I, R & NodeRefs<N, SO>, SO>;
+  ): DagBuilder<I, RefsOf<S> & { [P in N]: SO }, K | RefKeys<N, SO>, SO>;
 
   /**
-   * Applies a fragment: a function from builder to builder. Large workflows compose from
-   * fragments so that no single call chain grows without bound.
+   * Applies a fragment made by {@link fragment}: the builder must provide what it needs, and
+   * gains what it adds. Large workflows compose from fragments so that no call chain grows
+   * without bound.
    */
-  use<Needs, Adds, L2>(
-    fragment: Fragment<Needs, Adds, L2> & NeedsCheck<R, Needs>,
-  ): DagBuilder<I, R & Adds, L2>;
-  use<B2>(fragment: (builder: DagBuilder<I, R, L>) => B2): B2;
+  use<S extends BuilderState, Needs, Adds, AK extends string, L2>(
+    this: S,
+    fragment: Fragment<Needs, Adds, AK, L2> & NeedsCheck<RefsOf<S>, Needs>,
+  ): DagBuilder<I, RefsOf<S> & Adds, K | AK, L2>;
+  /** Applies a function from this builder to a builder (an inline fragment). */
+  use<B2>(fragment: (builder: this) => B2): B2;
 
   /** Makes the named node's result the run's `output` (default: the last node added). */
-  returns<const K extends RefKey<R>>(node: K): FinalDagBuilder<I, R, R[K]>;
+  returns<S extends BuilderState, const Ref extends K>(
+    this: S,
+    node: Ref,
+  ): FinalDagBuilder<I, RefsOf<S>, Lookup<RefsOf<S>, Ref>>;
 
   /** Validates the graph and returns the runnable workflow. */
-  build(): Dag<I, R, L>;
+  build<S extends BuilderState>(this: S): Dag<I, RefsOf<S>, L>;
 }
 
 declare const fragmentBrand: unique symbol;
 
 /**
- * A reusable piece of a workflow made by {@link fragment}: it needs the references in `Needs`
- * and adds those in `Adds`; `L` is the output of its last node.
+ * A reusable piece of a workflow made by {@link fragment}: it needs the nodes in `Needs` and
+ * adds those in `Adds` (with references `AK`); `L` is the output of its last node.
  */
-export interface Fragment<Needs, Adds, L> {
-  readonly [fragmentBrand]?: { needs: Needs; adds: Adds; last: L };
+export interface Fragment<Needs, Adds, AK extends string, L> {
+  readonly [fragmentBrand]?: { needs: Needs; adds: Adds; keys: AK; last: L };
   /** Applies the fragment to an (untyped) builder; `.use` does this. */
   readonly apply: (builder: never) => unknown;
 }
 
-/** The needs of a fragment that a builder's references do not meet, as readable errors. */
+/** The needs of a fragment that a builder's output map does not meet, as readable errors. */
 export type NeedsProblems<R, Needs> = {
-  [K in keyof Needs]: K extends keyof R
-    ? [R[K]] extends [Needs[K]]
+  [P in keyof Needs]: P extends keyof R
+    ? [R[P]] extends [Needs[P]]
       ? never
-      : TypeError<`fragment needs '${K & string}' of another type`>
-    : TypeError<`fragment needs node '${K & string}', which the workflow does not have`>;
+      : TypeError<`fragment needs '${P & string}' of another type`>
+    : TypeError<`fragment needs node '${P & string}', which the workflow does not have`>;
 }[keyof Needs];
 
 /** `unknown` when a builder provides what a fragment needs; otherwise an impossible demand. */
@@ -173,3 +225,6 @@ export type NeedsCheck<R, Needs> = [NeedsProblems<R, Needs>] extends [never]
 export interface FinalDagBuilder<I, R, O> {
   build(): Dag<I, R, O>;
 }
+
+/** The builder a fragment body starts from: the needed nodes and nothing else. */
+export type FragmentStart<Needs> = DagBuilder<unknown, Needs, RefsOfMap<Needs>, unknown>;

@@ -7,7 +7,8 @@ import { parseRef } from "../graph/refs.js";
 import { INPUT, type Graph, type GraphEdge, type GraphNode, type NodeKind } from "../graph/types.js";
 import { assertValidGraph } from "../graph/validate.js";
 import type { NodeOptions } from "../run/options.js";
-import type { Ctx, DagBuilder, Fragment, MapCtx } from "./builder-types.js";
+import type { Ctx, DagBuilder, Fragment, FragmentStart, MapCtx } from "./builder-types.js";
+import type { RefKeys } from "./type-utils.js";
 import type { Branch, Selected } from "./markers.js";
 import type { AnyDag, Dag, NodeImpl } from "./dag-types.js";
 import { createDag } from "./dag.js";
@@ -80,7 +81,7 @@ class Builder {
     }
     return this.add({ kind: "sub", name, deps, sub: workflow, options });
   }
-  use(fragment: Fragment<unknown, unknown, unknown> | ((b: Builder) => Builder)): Builder {
+  use(fragment: Fragment<unknown, unknown, string, unknown> | ((b: Builder) => Builder)): Builder {
     const apply = typeof fragment === "function" ? fragment : (fragment.apply as (b: Builder) => Builder);
     const out = apply(this);
     if (!(out instanceof Builder)) {
@@ -170,15 +171,14 @@ function edgeOf(ref: string, to: string, param: string | undefined): GraphEdge {
 export function dag<Input = undefined>(
   name: string,
   options: DagOptions = {},
-): DagBuilder<Input, { [P in "input"]: Input } & InputFieldRefs<Input>, Input> {
+): DagBuilder<Input, { input: Input }, RefKeys<"input", Input>, Input> {
   return new Builder(name, options, undefined) as unknown as DagBuilder<
     Input,
-    { [P in "input"]: Input } & InputFieldRefs<Input>,
+    { input: Input },
+    RefKeys<"input", Input>,
     Input
   >;
 }
-
-type InputFieldRefs<I> = import("./type-utils.js").FieldRefs<"input", I>;
 
 /**
  * Declares a typed fragment: a piece of workflow that needs the references in `Needs` (node
@@ -192,11 +192,9 @@ type InputFieldRefs<I> = import("./type-utils.js").FieldRefs<"input", I>;
  * dag<{ path: string }>("etl").node("clean", ...).use(scoring).build();
  * ```
  */
-export function fragment<Needs>(): <R2, L2>(
-  body: (
-    builder: DagBuilder<unknown, import("./type-utils.js").NeedsRefs<Needs>, unknown>,
-  ) => DagBuilder<unknown, R2, L2>,
-) => Fragment<Needs, R2, L2> {
+export function fragment<Needs>(): <R2, K2 extends string, L2>(
+  body: (builder: FragmentStart<Needs>) => DagBuilder<unknown, R2, K2, L2>,
+) => Fragment<Needs, R2, K2, L2> {
   return (body) => ({ apply: body as unknown as (b: never) => unknown });
 }
 

@@ -3,6 +3,7 @@ import type { Prepared } from "../run/prepare.js";
 import { COMPLETED, statusName, type RunState } from "../run/scheduler.js";
 import { RunFailedError, type NodeError, type RunMetrics, type RunRecord } from "../run/types.js";
 import type { DagRun } from "./dag-types.js";
+import type { Lookup, RefsOfMap } from "./type-utils.js";
 
 /** The result of one DAG run; built from the scheduler's flat state, metrics computed lazily. */
 export class DagRunResult<R, O> implements DagRun<R, O> {
@@ -59,7 +60,7 @@ export class DagRunResult<R, O> implements DagRun<R, O> {
     return this.cachedMetrics;
   }
 
-  get<K extends keyof R & string>(ref: K): R[K] | undefined {
+  get<Ref extends RefsOfMap<R>>(ref: Ref): Lookup<R, Ref> | undefined {
     const { node, port } = parseRef(ref);
     let v: unknown;
     if (node === "input") v = this.input;
@@ -75,10 +76,10 @@ export class DagRunResult<R, O> implements DagRun<R, O> {
         const [first, ...rest] = port.split(".");
         const b = v as { branch?: string; case?: string; value: unknown };
         if ((kind === "condition" ? b.branch : b.case) !== first) return undefined;
-        return walk(b.value, rest) as R[K];
+        return walk(b.value, rest) as Lookup<R, Ref>;
       }
     }
-    return walk(v, port === undefined ? [] : port.split(".")) as R[K];
+    return walk(v, port === undefined ? [] : port.split(".")) as Lookup<R, Ref>;
   }
 
   statusOf(node: string): ReturnType<DagRun<R, O>["statusOf"]> {

@@ -1,11 +1,14 @@
 /**
  * Type-level helpers of the DAG builder. Nothing here exists at run time.
  *
- * The builder carries one map from every valid dependency reference ("load", "load.rows",
- * "big.true", "input.path") to the type that flows from it. Each call adds the new node's entries
- * by intersection and never re-derives the entries of earlier nodes, so the checker's work per
- * call stays small and the cost of a chain grows about linearly with its length.
+ * The builder carries two things: `R`, a map from node name to output type (one entry per node),
+ * and `K`, the union of every valid dependency string ("load", "load.rows", "big.true",
+ * "input.path"). `K` is a union of string literals, which the checker never has to walk when it
+ * instantiates types; `R` is reached only through the builder's own `this` type, so each call
+ * looks up the few entries it needs instead of re-instantiating the whole map. Together they keep
+ * the checker's work per call nearly constant, so a chain's cost grows about linearly.
  */
+import type { Branch, Selected } from "./markers.js";
 
 /** Flattens an intersection so hovers show one object. */
 export type Simplify<T> = { [K in keyof T]: T[K] } & {};
@@ -23,46 +26,62 @@ export interface TypeError<Message extends string> {
 
 type Primitive = string | number | boolean | bigint | symbol | null | undefined | void;
 
-/** Field references of an output: `{ "load.rows": Row[] }` for an object output, none otherwise. */
-export type FieldRefs<N extends string, Out> = [Out] extends [Primitive]
-  ? {}
+/** The port references a node adds besides its name: fields, branches or select cases. */
+export type PortKeys<N extends string, Out> = [Out] extends [Primitive]
+  ? never
   : [Out] extends [readonly unknown[]]
-    ? {}
+    ? never
     : [Out] extends [(...args: never[]) => unknown]
-      ? {}
-      : { [K in keyof Out & string as `${N}.${K}`]: Out[K] };
+      ? never
+      : [Out] extends [Branch<unknown>]
+        ? `${N}.true` | `${N}.false`
+        : [Out] extends [Selected<string, unknown>]
+          ? `${N}.${Out["case"]}`
+          : `${N}.${keyof Out & string}`;
 
-/** The references a node named `N` with output `Out` adds. */
-export type NodeRefs<N extends string, Out> = { [P in N]: Out } & FieldRefs<N, Out>;
+/** Every reference a node named `N` with output `Out` adds. */
+export type RefKeys<N extends string, Out> = N | PortKeys<N, Out>;
 
-/** The references of the run input. */
-export type InputRefs<I> = NodeRefs<"input", I>;
+/** What flows out of port `P` of a node whose output is `V`. */
+export type PortOf<V, P extends string> = [V] extends [Branch<infer T>]
+  ? P extends "true" | "false"
+    ? T
+    : never
+  : [V] extends [Selected<string, unknown>]
+    ? CaseValue<V, P>
+    : P extends keyof V
+      ? V[P]
+      : never;
 
-/** The valid dependency strings of a reference map. */
-export type RefKey<R> = keyof R & string;
+/** The value a select output `V` carries on case `P` (distributes over the cases). */
+export type CaseValue<V, P extends string> = V extends Selected<P, infer T> ? T : never;
+
+/** The type of a reference: a node's output, or one of its ports. */
+export type Lookup<R, Ref> = Ref extends keyof R
+  ? R[Ref]
+  : Ref extends `${infer N}.${infer P}`
+    ? N extends keyof R
+      ? PortOf<R[N], P>
+      : never
+    : never;
 
 /** What a `.any` list delivers: which candidate fired, and its value. */
-export type AnyOf<R, E> = E extends string ? { from: E; value: E extends keyof R ? R[E] : never } : never;
+export type AnyOf<R, E> = E extends string ? { from: E; value: Lookup<R, E> } : never;
 
 /** The argument object a node receives for dependencies `D`. */
 export type ArgsOf<R, D> = Simplify<{
-  -readonly [K in keyof D]: D[K] extends readonly (infer E)[]
-    ? AnyOf<R, E>
-    : D[K] extends keyof R
-      ? R[D[K]]
-      : never;
+  -readonly [P in keyof D]: D[P] extends readonly (infer E)[] ? AnyOf<R, E> : Lookup<R, D[P]>;
 }>;
 
-/** A dependency map: each argument names one reference (or, for `.any`, a list of them). */
-export type Deps<R> = Record<string, RefKey<R>>;
-export type AnyDeps<R> = Record<string, RefKey<R> | readonly RefKey<R>[]>;
+/** Every reference of an output map (for run results). */
+export type RefsOfMap<R> = { [N in keyof R & string]: RefKeys<N, R[N]> }[keyof R & string];
 
 /** Rejects a node name that is taken, contains a dot or is the reserved `input`. */
-export type ValidName<N extends string, R> = N extends "input"
+export type ValidName<N extends string, K extends string> = N extends "input"
   ? TypeError<"node name 'input' is reserved for the run input">
   : N extends `${string}.${string}`
     ? TypeError<`node name '${N}' must not contain '.'`>
-    : N extends keyof R
+    : N extends K
       ? TypeError<`duplicate node name '${N}'`>
       : unknown;
 
@@ -71,49 +90,27 @@ export type ItemOf<T> = T extends readonly (infer E)[] ? E : never;
 
 /** Checks a `.map` dependency map: `items` must name an array. */
 export type MapDepsCheck<R, D, N extends string> = D extends { items: infer Ref }
-  ? Ref extends keyof R
-    ? R[Ref] extends readonly unknown[]
-      ? unknown
-      : { items: TypeError<`map '${N}': 'items' must name an array`> }
-    : unknown
+  ? Lookup<R, Ref> extends readonly unknown[]
+    ? unknown
+    : { items: TypeError<`map '${N}': 'items' must name an array`> }
   : { items: TypeError<`map '${N}' needs an 'items' dependency`> };
 
 /** Checks `.sub` dependencies against the nested workflow's input, field by field. */
 export type SubDepsCheck<R, D, SI, N extends string> = D extends string
-  ? D extends keyof R
-    ? [R[D]] extends [SI]
-      ? unknown
-      : TypeError<`sub-workflow '${N}': '${D}' does not fit the nested workflow's input`>
-    : unknown
+  ? [Lookup<R, D>] extends [SI]
+    ? unknown
+    : TypeError<`sub-workflow '${N}': '${D}' does not fit the nested workflow's input`>
   : {
-      [K in keyof SI]-?: K extends keyof D
-        ? D[K] extends keyof R
-          ? [R[D[K]]] extends [SI[K]]
-            ? unknown
-            : TypeError<`sub-workflow '${N}': input '${K & string}' gets '${D[K] & string}' of the wrong type`>
-          : unknown
-        : undefined extends SI[K]
+      [P in keyof SI]-?: P extends keyof D
+        ? [Lookup<R, D[P]>] extends [SI[P]]
           ? unknown
-          : TypeError<`sub-workflow '${N}': input '${K & string}' is missing`>;
+          : TypeError<`sub-workflow '${N}': input '${P & string}' gets '${D[P] & string}' of the wrong type`>
+        : undefined extends SI[P]
+          ? unknown
+          : TypeError<`sub-workflow '${N}': input '${P & string}' is missing`>;
     };
 
 /** The whole argument of a map item function. */
 export type MapArgs<R, D> = D extends { items: infer Ref }
-  ? Simplify<
-      { item: ItemOf<Ref extends keyof R ? R[Ref] : never>; index: number } & Omit<
-        ArgsOf<R, D>,
-        "items"
-      >
-    >
+  ? Simplify<{ item: ItemOf<Lookup<R, Ref>>; index: number } & Omit<ArgsOf<R, D>, "items">>
   : never;
-
-type UnionToIntersection<U> = (U extends unknown ? (x: U) => void : never) extends (
-  x: infer I,
-) => void
-  ? I
-  : never;
-
-/** The references a fragment's needs provide: each named node and the fields of its output. */
-export type NeedsRefs<Needs> = [keyof Needs] extends [never]
-  ? {}
-  : UnionToIntersection<{ [K in keyof Needs & string]: NodeRefs<K, Needs[K]> }[keyof Needs & string]>;
