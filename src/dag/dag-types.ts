@@ -1,6 +1,7 @@
 import type { Graph } from "../graph/types.js";
 import type { NodeOptions, RunOptions } from "../run/options.js";
 import type { CheckpointStore } from "../run/store/types.js";
+import type { ExecutionPlan } from "../plan/types.js";
 import type { Lookup, RefsOfMap } from "./type-utils.js";
 import type { NodeError, RunEvent, RunMetrics, RunRecord, RunStatus } from "../run/types.js";
 
@@ -69,6 +70,12 @@ export interface Dag<I, R, O> {
   stream(...args: RunArgs<I>): RunStream<R, O>;
   /** Finishes a checkpointed run: completed nodes are not run again. */
   resume(runId: string, options: RunOptions & { checkpoint: CheckpointStore }): Promise<DagRun<R, O>>;
+  /**
+   * The same workflow, scheduled by a precompiled plan (`weft compile` writes `NAME.plan.json`;
+   * load it with `parsePlan`): its priorities and chains are used and no analysis runs at start.
+   * Throws a `PlanMismatchError` when the plan was computed for a different graph.
+   */
+  withPlan(plan: ExecutionPlan): Dag<I, R, O>;
   /** The runtime implementation of a node. */
   impl(node: string): NodeImpl | undefined;
   /** Phantom: the input type, for type-level helpers. */

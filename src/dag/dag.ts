@@ -3,6 +3,8 @@ import type { Graph } from "../graph/types.js";
 import { assertValidGraph } from "../graph/validate.js";
 import type { NodeOptions, RunOptions } from "../run/options.js";
 import type { CheckpointStore } from "../run/store/types.js";
+import { checkPlan } from "../plan/plan.js";
+import type { ExecutionPlan } from "../plan/types.js";
 import { prepare, type Prepared } from "../run/prepare.js";
 import { schedule, type Journal, type Preset, type RunState } from "../run/scheduler.js";
 import { selectNodes } from "../run/partial.js";
@@ -44,6 +46,7 @@ class DagImpl {
     readonly graph: Graph,
     private readonly impls: Map<string, NodeImpl>,
     private readonly defaults?: NodeOptions<never, unknown>,
+    private readonly plan?: ExecutionPlan,
   ) {}
 
   get name(): string {
@@ -56,8 +59,14 @@ class DagImpl {
       this.graph,
       this.impls,
       this.defaults ?? (this.graph.defaults as NodeOptions<never, unknown> | undefined),
+      this.plan,
     );
     return this.prepared;
+  }
+
+  withPlan(plan: ExecutionPlan): DagImpl {
+    checkPlan(plan, this.graph);
+    return new DagImpl(this.graph, this.impls, this.defaults, plan);
   }
 
   impl(node: string): NodeImpl | undefined {

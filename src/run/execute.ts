@@ -6,6 +6,7 @@ import type { Prepared } from "./prepare.js";
 import type { NodeOptions, RunOptions } from "./options.js";
 import { NodeTimeoutError, type NodeContext, type RunEvent } from "./types.js";
 import { withPolicies } from "./policies.js";
+import { runsInThread, threadCall } from "./threads.js";
 
 /** What `executeNode` needs from the running scheduler. */
 export interface ExecEnv {
@@ -72,6 +73,11 @@ function bodyOf(env: ExecEnv, i: number): Call {
           }
           return r.output;
         });
+  }
+  if (env.options.mode === "threads" && runsInThread(env, i)) {
+    // The worker finds the function in the workflow's module; map items go one by one.
+    const call = threadCall(env, i);
+    return kind === "map" ? mapBody(env, i, call) : call;
   }
   const fn = impl.fn as Call | undefined;
   if (!fn) {

@@ -77,6 +77,12 @@ export interface NodeOptions<A = never, R = unknown> {
   compensate?: (result: R, ctx: NodeContext) => unknown;
   /** Estimated cost (e.g. ms) for scheduling priorities. */
   cost?: number;
+  /**
+   * `mode: "threads"` only: whether the node runs in the worker-thread pool. Default `true` for
+   * `.node`/`.then` nodes and `.map` items, `false` for conditions, selects and `.any` joins;
+   * `false` keeps a light node on the main thread. Ignored in other modes.
+   */
+  thread?: boolean;
 }
 
 /** What a custom error strategy returns for a failed node. */
@@ -88,10 +94,39 @@ export type ErrorStrategy =
   | "continue"
   | ((node: string, error: NodeError, ctx: { runId: string }) => ErrorDecision);
 
+/**
+ * The worker-thread pool of `mode: "threads"`. One pool serves every run of the process; it is
+ * created by the first run that needs it.
+ *
+ * @example
+ * ```ts
+ * await wf.run(input, { mode: "threads", threads: { maxThreads: 4 } });
+ * ```
+ */
+export interface ThreadOptions {
+  /**
+   * Most worker threads (default `os.availableParallelism()`). A run asking for a different size
+   * than the current pool's replaces the pool; the old one finishes its tasks first.
+   */
+  maxThreads?: number;
+  /** An idle worker exits after this long (default 30 000 ms). Idle workers never hold the process open. */
+  idleTimeoutMs?: number;
+  /**
+   * After a node's `ctx.signal` aborts, how long its worker may take to stop on its own before it
+   * is terminated (default 100 ms).
+   */
+  abortGraceMs?: number;
+}
+
 /** Options of a DAG run. */
 export interface RunOptions {
-  /** `"sequential"` runs one node at a time; `"parallel"` (default) up to `concurrency`. */
-  mode?: "sequential" | "parallel";
+  /**
+   * `"sequential"` runs one node at a time; `"parallel"` (default) up to `concurrency`;
+   * `"threads"` schedules like `"parallel"` and runs nodes in a worker-thread pool.
+   */
+  mode?: "sequential" | "parallel" | "threads";
+  /** The worker-thread pool of `mode: "threads"`. */
+  threads?: ThreadOptions;
   /** Most nodes running at once in parallel mode (default: unlimited). */
   concurrency?: number;
   /** Cancels the run: in-flight nodes see their `ctx.signal` abort; status `"cancelled"`. */

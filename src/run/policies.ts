@@ -9,6 +9,7 @@ import { serialize } from "node:v8";
 import type { ExecEnv } from "./execute.js";
 import { withTimeout } from "./execute.js";
 import type { CacheStoreLike, NodeOptions } from "./options.js";
+import type { RetryData } from "../graph/types.js";
 import { NodeError, type NodeContext } from "./types.js";
 import { breakerFor, CircuitOpenError, type CircuitBreaker } from "./circuit-breaker.js";
 import { stableStringify } from "../graph/hash.js";
@@ -102,7 +103,6 @@ async function attempts(
   const name = env.p.names[i];
   const retry = opts.retry;
   const max = Math.max(1, retry?.attempts ?? 1);
-  let delay = retry?.delayMs ?? 0;
   for (let attempt = 1; ; attempt++) {
     env.state.attempts[i] = attempt;
     env.emit?.({
@@ -127,10 +127,7 @@ async function attempts(
         !(error instanceof CircuitOpenError) &&
         (retry?.retryOn ? retry.retryOn(error, attempt) : true);
       if (!retryable) throw attempt > 1 ? new NodeError(name, error, attempt) : error;
-      const wait = jittered(
-        Math.min(delay, retry?.maxDelayMs ?? Number.POSITIVE_INFINITY),
-        retry?.jitter,
-      );
+      const wait = retryDelay(attempt, retry);
       env.emit?.({
         type: "node-retry",
         runId: env.runId,
@@ -141,9 +138,26 @@ async function attempts(
         at: performance.now(),
       });
       if (wait > 0) await sleep(wait, env.runSignal);
-      delay = delay * (retry?.backoff ?? 1);
     }
   }
+}
+
+/**
+ * The wait before the retry that follows failed attempt `attempt` (1-based): `delayMs`, times
+ * `backoff` once per earlier retry, capped at `maxDelayMs`, then jittered. Shared by DAG nodes
+ * and FSM states so both back off alike.
+ *
+ * @example
+ * ```ts
+ * retryDelay(3, { attempts: 5, delayMs: 100, backoff: 2 }); // 400
+ * retryDelay(3, { attempts: 5, delayMs: 100, backoff: 2, maxDelayMs: 250 }); // 250
+ * ```
+ */
+export function retryDelay(attempt: number, retry: RetryData | undefined): number {
+  let delay = retry?.delayMs ?? 0;
+  // Repeated multiplication, as the delay has always been computed (not a power).
+  for (let k = 1; k < attempt; k++) delay = delay * (retry?.backoff ?? 1);
+  return jittered(Math.min(delay, retry?.maxDelayMs ?? Number.POSITIVE_INFINITY), retry?.jitter);
 }
 
 /** Full jitter when `true`; a fraction (0..1) of random spread when a number. */
@@ -153,7 +167,8 @@ function jittered(ms: number, jitter: boolean | number | undefined): number {
   return ms * (1 - spread) + Math.random() * ms * spread;
 }
 
-function sleep(ms: number, signal: AbortSignal): Promise<void> {
+/** Waits `ms`, or rejects with the signal's reason as soon as `signal` aborts. */
+export function sleep(ms: number, signal: AbortSignal): Promise<void> {
   return new Promise((resolve, reject) => {
     const t = setTimeout(() => {
       signal.removeEventListener("abort", onAbort);

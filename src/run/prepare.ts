@@ -7,6 +7,7 @@ import { indexGraph, topologicalOrder } from "../graph/analysis.js";
 import { INPUT, type Graph, type NodeKind, type RunIf } from "../graph/types.js";
 import type { NodeImpl } from "../dag/dag-types.js";
 import type { NodeOptions } from "./options.js";
+import type { ExecutionPlan } from "../plan/types.js";
 
 /** Where one argument value comes from. `node` is -1 for the run input. */
 export interface Source {
@@ -38,8 +39,13 @@ export interface Prepared {
   impls: NodeImpl[];
   /** Each node's options with the workflow defaults merged in (undefined when it has none). */
   options: (NodeOptions<never, unknown> | undefined)[];
-  /** Longest path (in nodes) from each node to a sink: the default scheduling priority. */
+  /** Longest path (by cost) from each node to a sink: the scheduling priority. */
   priority: Float64Array;
+  /**
+   * The next node of a fused linear chain, or -1: `i` feeds only `chainNext[i]`, which is fed only
+   * by `i`, so the scheduler starts it straight away without queueing it.
+   */
+  chainNext: Int32Array;
   order: number[];
   output: number;
   /** Nodes with no predecessors (other than the input). */
@@ -52,10 +58,11 @@ export function prepare(
   graph: Graph,
   impls: Map<string, NodeImpl>,
   defaults: AnyOptions | undefined,
+  plan?: ExecutionPlan,
 ): Prepared {
   const idx = indexGraph(graph);
   const n = idx.names.length;
-  const order = topologicalOrder(idx);
+  const order = plan ? plan.order : topologicalOrder(idx);
   if (!order) throw new Error(`workflow '${graph.name}' has a cycle`);
   const bindings: Binding[][] = idx.names.map(() => []);
   for (const e of graph.edges) {
@@ -87,12 +94,31 @@ export function prepare(
     return own ? mergeOptions(defaults, own) : defaults;
   });
   const runIf = graph.nodes.map((x, i) => options[i]?.runIf ?? x.options?.runIf ?? "success");
-  const priority = new Float64Array(n);
-  for (let k = order.length - 1; k >= 0; k--) {
-    const v = order[k];
-    let best = 0;
-    for (const w of idx.succs[v]) if (priority[w] > best) best = priority[w];
-    priority[v] = best + (graph.nodes[v].options?.cost ?? 1);
+  let priority: Float64Array;
+  const chainNext = new Int32Array(n).fill(-1);
+  if (plan) {
+    // A precompiled plan: its priorities (possibly from recorded timings) and chains are used as
+    // they are, so the run does no analysis of its own.
+    priority = Float64Array.from(plan.priority);
+    for (const chain of plan.chains) for (let k = 0; k + 1 < chain.length; k++) chainNext[chain[k]] = chain[k + 1];
+  } else {
+    priority = new Float64Array(n);
+    for (let k = order.length - 1; k >= 0; k--) {
+      const v = order[k];
+      let best = 0;
+      for (const w of idx.succs[v]) if (priority[w] > best) best = priority[w];
+      priority[v] = best + (graph.nodes[v].options?.cost ?? 1);
+    }
+    // The same rule as the plan's chains: single consumer, single producer, plain task nodes.
+    for (let v = 0; v < n; v++) {
+      const succ = idx.succs[v];
+      if (succ.length !== 1) continue;
+      const w = succ[0];
+      if (idx.preds[w].length !== 1) continue;
+      if (kinds[v] !== "task" || kinds[w] !== "task") continue;
+      if (runIf[v] !== "success" || runIf[w] !== "success") continue;
+      chainNext[v] = w;
+    }
   }
   const outName = graph.output ?? idx.names[n - 1];
   const roots: number[] = [];
@@ -110,6 +136,7 @@ export function prepare(
     impls: idx.names.map((name) => impls.get(name) ?? {}),
     options,
     priority,
+    chainNext,
     order,
     output: outName === undefined ? -1 : (idx.index.get(outName) ?? -1),
     roots,

@@ -88,6 +88,7 @@ class Scheduler implements ExecEnv {
   private readonly remaining: Int32Array;
   private readonly failedUpstream: Uint8Array;
   private readonly decided: Uint8Array;
+  private fused = -1;
   private readonly consumersLeft: Int32Array | undefined;
   private readonly ready: ReadyQueue;
   private readonly toDecide: number[] = [];
@@ -190,37 +191,72 @@ class Scheduler implements ExecEnv {
   private drive(): RunState | undefined {
     if (this.finished) return this.state;
     for (;;) {
-      while (this.toDecide.length > 0) this.decide(this.toDecide.pop() as number);
+      const fused = this.fused;
+      if (fused >= 0) {
+        // The next link of a chain starts at once, in the slot its producer just freed.
+        this.fused = -1;
+        if (this.decide(fused) && this.running < this.limit) {
+          this.launch(fused);
+          continue;
+        }
+        if (this.state.statuses[fused] === PENDING && this.decided[fused]) this.ready.push(fused);
+        continue;
+      }
+      while (this.toDecide.length > 0) {
+        const j = this.toDecide.pop() as number;
+        if (this.decide(j)) this.ready.push(j);
+      }
+      if (this.fused >= 0) continue;
       if (this.running < this.limit && this.ready.size > 0) {
         this.launch(this.ready.pop());
         continue;
       }
       break;
     }
-    if (this.running === 0 && this.pendingJournal === 0 && this.ready.size === 0) {
+    if (
+      this.running === 0 &&
+      this.pendingJournal === 0 &&
+      this.ready.size === 0 &&
+      this.fused < 0 &&
+      this.toDecide.length === 0
+    ) {
       return this.finish();
     }
     return undefined;
   }
 
-  private decide(i: number): void {
+  /** Resolves a node whose inputs are all settled; true when it should run. */
+  private decide(i: number): boolean {
     const st = this.state;
-    if (st.statuses[i] !== PENDING || this.decided[i]) return;
+    if (st.statuses[i] !== PENDING || this.decided[i]) return false;
     this.decided[i] = 1;
     const pre = this.inp.presets?.get(i);
-    if (pre) return this.resolvePreset(i, pre);
+    if (pre) {
+      this.resolvePreset(i, pre);
+      return false;
+    }
     if (this.inp.selected && !this.inp.selected[i]) {
-      return this.skip(i, "not selected for this partial run");
+      this.skip(i, "not selected for this partial run");
+      return false;
     }
     const runIf = this.p.runIf[i];
     if (runIf === "any-failed") {
-      if (!this.failedUpstream[i]) return this.skip(i, "no upstream node failed");
+      if (!this.failedUpstream[i]) {
+        this.skip(i, "no upstream node failed");
+        return false;
+      }
     } else if (runIf === "success") {
-      if (this.stopping) return this.skip(i, this.stopReason);
+      if (this.stopping) {
+        this.skip(i, this.stopReason);
+        return false;
+      }
       const why = this.blockedBy(i);
-      if (why !== undefined) return this.skip(i, why);
+      if (why !== undefined) {
+        this.skip(i, why);
+        return false;
+      }
     }
-    this.ready.push(i);
+    return true;
   }
 
   /** Why a success-only node cannot run (a required input skipped or failed), if it cannot. */
@@ -479,9 +515,13 @@ class Scheduler implements ExecEnv {
   private release(i: number): void {
     const st = this.state;
     const failed = st.statuses[i] === FAILED || this.failedUpstream[i] === 1;
+    const next = this.p.chainNext[i];
     for (const j of this.p.succs[i]) {
       if (failed) this.failedUpstream[j] = 1;
-      if (--this.remaining[j] === 0) this.toDecide.push(j);
+      if (--this.remaining[j] === 0) {
+        if (j === next && this.fused < 0) this.fused = j;
+        else this.toDecide.push(j);
+      }
     }
   }
 

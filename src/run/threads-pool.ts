@@ -1,0 +1,105 @@
+/**
+ * The one worker-thread pool of the process (piscina), created on first use. Idle workers are
+ * unreferenced by piscina and exit after `idleTimeoutMs`, so the pool never keeps a process (a
+ * test runner, the CLI) alive; `closeThreadPool()` ends it at once.
+ */
+import os from "node:os";
+import path from "node:path";
+import { fileURLToPath } from "node:url";
+import type { Piscina } from "piscina";
+import type { ThreadOptions } from "./options.js";
+import type { ThreadTask } from "./threads-protocol.js";
+
+const DEFAULT_IDLE_TIMEOUT_MS = 30_000;
+
+interface PoolSettings {
+  maxThreads: number;
+  idleTimeoutMs: number;
+}
+
+let current: { pool: Promise<Piscina<ThreadTask, void>>; settings: PoolSettings } | undefined;
+/** Pools replaced by a differently sized one, finishing their tasks. */
+const retiring = new Set<Promise<Piscina<ThreadTask, void>>>();
+
+/**
+ * The pool for a run. A run that asks for other settings than the current pool's gets a new pool;
+ * the old one closes once its running and queued tasks are done.
+ */
+export function threadPool(options: ThreadOptions | undefined): Promise<Piscina<ThreadTask, void>> {
+  const wanted = settingsOf(options, current?.settings);
+  if (current && sameSettings(current.settings, wanted)) return current.pool;
+  if (current) {
+    const old = current.pool;
+    retiring.add(old);
+    void old.then((p) => p.close()).finally(() => retiring.delete(old));
+  }
+  current = { pool: createPool(wanted), settings: wanted };
+  const created = current.pool;
+  // A pool that failed to start is not kept: the next run tries again.
+  created.catch(() => {
+    if (current?.pool === created) current = undefined;
+  });
+  return created;
+}
+
+/**
+ * Stops every worker thread of `mode: "threads"` now; tasks still running or queued fail. The
+ * next threads run starts a new pool. Call it when a process (or a test file) is done with
+ * threads and should not wait for idle workers to time out.
+ *
+ * @example
+ * ```ts
+ * import { closeThreadPool } from "weft";
+ * afterAll(() => closeThreadPool());
+ * ```
+ */
+export async function closeThreadPool(): Promise<void> {
+  const pools = [...retiring, ...(current ? [current.pool] : [])];
+  current = undefined;
+  retiring.clear();
+  await Promise.all(
+    pools.map((p) =>
+      p.then(
+        (pool) => pool.destroy(),
+        () => undefined,
+      ),
+    ),
+  );
+}
+
+function settingsOf(
+  options: ThreadOptions | undefined,
+  now: PoolSettings | undefined,
+): PoolSettings {
+  // Unset fields keep the current pool's settings, so nested runs share their parent's pool.
+  const maxThreads = options?.maxThreads ?? now?.maxThreads ?? os.availableParallelism();
+  const idleTimeoutMs = options?.idleTimeoutMs ?? now?.idleTimeoutMs ?? DEFAULT_IDLE_TIMEOUT_MS;
+  if (!Number.isInteger(maxThreads) || maxThreads < 1) {
+    throw new RangeError(
+      `threads.maxThreads must be a positive integer, got ${String(maxThreads)}`,
+    );
+  }
+  if (!Number.isFinite(idleTimeoutMs) || idleTimeoutMs < 0) {
+    throw new RangeError(
+      `threads.idleTimeoutMs must be a finite number of ms, zero or more, got ${String(idleTimeoutMs)}`,
+    );
+  }
+  return { maxThreads, idleTimeoutMs };
+}
+
+function sameSettings(a: PoolSettings, b: PoolSettings): boolean {
+  return a.maxThreads === b.maxThreads && a.idleTimeoutMs === b.idleTimeoutMs;
+}
+
+async function createPool(settings: PoolSettings): Promise<Piscina<ThreadTask, void>> {
+  // Loaded on first use: runs that never use threads do not load piscina.
+  const { Piscina } = await import("piscina");
+  const ext = path.extname(fileURLToPath(import.meta.url));
+  return new Piscina<ThreadTask, void>({
+    filename: fileURLToPath(new URL("./threads-entry.mjs", import.meta.url)),
+    workerData: { runner: new URL(`./threads-worker${ext}`, import.meta.url).href },
+    minThreads: 0,
+    maxThreads: settings.maxThreads,
+    idleTimeout: settings.idleTimeoutMs,
+  });
+}

@@ -1,0 +1,253 @@
+/**
+ * The main-thread side of `mode: "threads"`: which nodes go to the worker-thread pool, and the
+ * call that sends one node (or one map item) there and brings its outcome back.
+ *
+ * Functions cannot cross threads, so a worker finds a node's function itself: it imports the
+ * workflow's module (`graph.module`), finds the exported workflow by name and takes the node's
+ * function from it. Arguments, results and progress cross by structured clone, checked first so a
+ * value that would not arrive intact is an error naming the node rather than a silent change.
+ */
+import { MessageChannel } from "node:worker_threads";
+import { existsSync } from "node:fs";
+import path from "node:path";
+import { pathToFileURL } from "node:url";
+import type { Graph } from "../graph/types.js";
+import { findUnstorable, type UnstorablePart } from "./codec.js";
+import type { ExecEnv } from "./execute.js";
+import type { NodeContext } from "./types.js";
+import { threadPool } from "./threads-pool.js";
+import {
+  dataToError,
+  errorToData,
+  type MainMessage,
+  type ThreadTask,
+  type WorkerMessage,
+} from "./threads-protocol.js";
+
+export { closeThreadPool } from "./threads-pool.js";
+
+const DEFAULT_ABORT_GRACE_MS = 100;
+
+type Call = (args: unknown, ctx: NodeContext) => unknown;
+
+/**
+ * A workflow run with `mode: "threads"` has no module reference, so its worker threads cannot
+ * find its node functions.
+ *
+ * @example
+ * ```ts
+ * // fix: name the defining module, and export the workflow from it
+ * export const wf = dag("primes", { module: import.meta.url }).node(...).build();
+ * ```
+ */
+export class ThreadModuleError extends Error {
+  /** The workflow's name. */
+  readonly workflow: string;
+  constructor(workflow: string) {
+    super(
+      `workflow '${workflow}' cannot run nodes in worker threads (mode: "threads"): it has no ` +
+        `module reference, so a worker cannot find its functions; create it with ` +
+        `dag("${workflow}", { module: import.meta.url }) and export it from that module ` +
+        "(or mark the node { thread: false })",
+    );
+    this.name = "ThreadModuleError";
+    this.workflow = workflow;
+  }
+}
+
+/**
+ * A value cannot cross between the main thread and a worker thread without loss: a node's
+ * arguments, its result, `ctx.metadata`, or a progress report.
+ *
+ * @example
+ * ```ts
+ * const run = await wf.run(input, { mode: "threads" });
+ * const cause = run.errors[0]?.cause;
+ * if (cause instanceof ThreadCloneError) console.log(cause.node, cause.what, cause.path);
+ * ```
+ */
+export class ThreadCloneError extends Error {
+  /** The node whose value it is. */
+  readonly node: string;
+  /** Which value. */
+  readonly what: "arguments" | "result" | "metadata" | "progress";
+  /** Where the problem sits, as code would read it (`args.rows[3].handle`). */
+  readonly path: string;
+  /** Why that part cannot cross (`is a function`, `is an instance of class Row ...`). */
+  readonly reason: string;
+  constructor(node: string, what: ThreadCloneError["what"], part: UnstorablePart, index?: number) {
+    const root = ROOTS[what];
+    const where =
+      part.path === ""
+        ? root
+        : part.path.startsWith("[")
+          ? root + part.path
+          : `${root}.${part.path}`;
+    const item = index === undefined ? "" : ` (item ${index})`;
+    const direction = what === "arguments" || what === "metadata" ? "to" : "from";
+    super(
+      `node '${node}'${item}: ${where} cannot be sent ${direction} a worker thread: ${where} ` +
+        `${part.reason}; values crossing threads may hold primitives, plain objects, arrays, Map, ` +
+        "Set, Date, RegExp, BigInt, typed arrays, ArrayBuffer and built-in errors " +
+        "(or mark the node { thread: false } to run it on the main thread)",
+    );
+    this.name = "ThreadCloneError";
+    this.node = node;
+    this.what = what;
+    this.path = where;
+    this.reason = part.reason;
+  }
+}
+
+const ROOTS = {
+  arguments: "args",
+  result: "result",
+  metadata: "ctx.metadata",
+  progress: "progress",
+} as const;
+
+/** Whether node `i` runs in the pool (in `mode: "threads"`). */
+export function runsInThread(env: ExecEnv, i: number): boolean {
+  const kind = env.p.kinds[i];
+  if (kind === "sub") return false; // a nested workflow's own nodes go to threads, not the node
+  const own = env.p.options[i]?.thread;
+  if (own !== undefined) return own;
+  return kind === "task" || kind === "map";
+}
+
+/** Where a workflow's module is, resolved once per graph. */
+interface ModuleRef {
+  module: string;
+  exportName?: string;
+  workflow: string;
+}
+
+const moduleRefs = new WeakMap<Graph, ModuleRef | ThreadModuleError>();
+
+function moduleRefOf(graph: Graph): ModuleRef | ThreadModuleError {
+  let ref = moduleRefs.get(graph);
+  if (!ref) {
+    const m = graph.module;
+    ref =
+      m?.module === undefined || m.module === ""
+        ? new ThreadModuleError(graph.name)
+        : {
+            module: moduleUrl(m.module),
+            workflow: m.name ?? graph.name,
+            ...(m.export === undefined ? {} : { exportName: m.export }),
+          };
+    moduleRefs.set(graph, ref);
+  }
+  return ref;
+}
+
+/**
+ * `import.meta.url` as is; a path (the compiler's is relative to the project root, the working
+ * directory of the run) as a file URL; anything else as a package specifier.
+ */
+function moduleUrl(module: string): string {
+  if (/^[a-z][a-z\d+.-]*:/i.test(module) && !/^[a-z]:[\\/]/i.test(module)) return module;
+  if (path.isAbsolute(module)) return pathToFileURL(module).href;
+  const local = path.resolve(module);
+  return existsSync(local) ? pathToFileURL(local).href : module;
+}
+
+/**
+ * The call that runs node `i` in a worker thread: it has the shape of the node's own function,
+ * so policies (retry, timeout, cache, hooks) wrap it on the main thread as usual.
+ */
+export function threadCall(env: ExecEnv, i: number): Call {
+  const node = env.p.names[i];
+  const ref = moduleRefOf(env.p.graph);
+  const grace = env.options.threads?.abortGraceMs ?? DEFAULT_ABORT_GRACE_MS;
+  return (args, ctx) => {
+    if (ref instanceof ThreadModuleError) throw ref;
+    if (env.sync) {
+      throw new Error(
+        `node '${node}' runs in a worker thread (mode: "threads"), which runSync cannot wait for; use run()`,
+      );
+    }
+    const index = (ctx as { index?: unknown }).index;
+    const item = typeof index === "number" ? index : undefined;
+    const badArgs = findUnstorable(args);
+    if (badArgs) throw new ThreadCloneError(node, "arguments", badArgs, item);
+    const badMeta = findUnstorable(ctx.metadata);
+    if (badMeta) throw new ThreadCloneError(node, "metadata", badMeta, item);
+    const pool = threadPool(env.options.threads);
+    return pool.then((p) =>
+      send(p.run.bind(p), ref, node, args, ctx, item, env.emit !== undefined, grace),
+    );
+  };
+}
+
+type RunTask = (
+  task: ThreadTask,
+  options: { transferList: [MessagePort]; signal: AbortSignal },
+) => Promise<void>;
+type MessagePort = InstanceType<typeof MessageChannel>["port1"];
+
+function send(
+  run: RunTask,
+  ref: ModuleRef,
+  node: string,
+  args: unknown,
+  ctx: NodeContext,
+  index: number | undefined,
+  progress: boolean,
+  graceMs: number,
+): Promise<unknown> {
+  const { signal } = ctx;
+  if (signal.aborted) return Promise.reject(signal.reason);
+  const { port1, port2 } = new MessageChannel();
+  // Aborting this one terminates the worker: for code that does not (or cannot) watch its signal.
+  const terminate = new AbortController();
+  let grace: ReturnType<typeof setTimeout> | undefined;
+  return new Promise<unknown>((resolve, reject) => {
+    let settled = false;
+    const settle = (): boolean => {
+      if (settled) return false;
+      settled = true;
+      signal.removeEventListener("abort", onAbort);
+      if (grace !== undefined) clearTimeout(grace);
+      port1.close();
+      return true;
+    };
+    const onAbort = (): void => {
+      port1.postMessage({
+        type: "abort",
+        reason: errorToData(signal.reason),
+      } satisfies MainMessage);
+      grace = setTimeout(() => terminate.abort(signal.reason), graceMs);
+    };
+    signal.addEventListener("abort", onAbort, { once: true });
+    port1.on("message", (m: WorkerMessage) => {
+      if (m.type === "progress") {
+        if (!settled) ctx.emit(m.progress);
+      } else if (m.type === "result") {
+        if (settle()) resolve(m.value);
+      } else if (m.type === "error") {
+        if (settle()) reject(dataToError(m.error));
+      } else if (settle()) {
+        reject(new ThreadCloneError(node, m.what, { path: m.path, reason: m.reason }, index));
+      }
+    });
+    const task: ThreadTask = {
+      module: ref.module,
+      workflow: ref.workflow,
+      node,
+      args,
+      runId: ctx.runId,
+      attempt: ctx.attempt,
+      metadata: ctx.metadata,
+      progress,
+      port: port2,
+    };
+    if (ref.exportName !== undefined) task.exportName = ref.exportName;
+    if (index !== undefined) task.index = index;
+    // The outcome arrives on the port; the pool's own promise only matters when it fails (the
+    // worker was terminated, crashed, or could not load).
+    run(task, { transferList: [port2], signal: terminate.signal }).then(undefined, (e: unknown) => {
+      if (settle()) reject(signal.aborted ? signal.reason : e);
+    });
+  });
+}
