@@ -27,8 +27,10 @@ export function pricing(service: ReturnType<typeof rateService>) {
       circuitBreaker: { name: "rates", threshold: 3, resetMs: 200 },
       fallback: 1,
     })
-    .node("price", { amount: "input.amount", rate: "rate" }, ({ amount, rate }) =>
-      Math.round(amount * rate * 100) / 100,
+    .node(
+      "price",
+      { amount: "input.amount", rate: "rate" },
+      ({ amount, rate }) => Math.round(amount * rate * 100) / 100,
     )
     .build();
 }

@@ -3,7 +3,10 @@ import { mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 
 export function chainSource(n: number, importPath: string): string {
-  const lines = [`import { dag } from "${importPath}";`, `export const wf = dag<{ seed: number; label: string }>("chain${n}")`];
+  const lines = [
+    `import { dag } from "${importPath}";`,
+    `export const wf = dag<{ seed: number; label: string }>("chain${n}")`,
+  ];
   lines.push(`  .node("n0", { s: "input.seed" }, ({ s }) => ({ value: s, tag: "t0" }))`);
   for (let i = 1; i < n; i++) {
     const far = Math.max(0, i - 7);

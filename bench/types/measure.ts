@@ -41,15 +41,20 @@ export function measure(sizes: number[]): TypeCost[] {
     let text = "";
     let ok = true;
     try {
-      text = execFileSync(process.execPath, [join(root, "node_modules/typescript/bin/tsc"), "-p", tsconfig, "--extendedDiagnostics"], {
-        encoding: "utf8",
-        maxBuffer: 1 << 26,
-      });
+      text = execFileSync(
+        process.execPath,
+        [join(root, "node_modules/typescript/bin/tsc"), "-p", tsconfig, "--extendedDiagnostics"],
+        {
+          encoding: "utf8",
+          maxBuffer: 1 << 26,
+        },
+      );
     } catch (e) {
       ok = false;
       text = String((e as { stdout?: string }).stdout ?? e);
     }
-    const num = (label: string) => Number(new RegExp(`${label}:\\s+([\\d.]+)`).exec(text)?.[1] ?? NaN);
+    const num = (label: string) =>
+      Number(new RegExp(`${label}:\\s+([\\d.]+)`).exec(text)?.[1] ?? NaN);
     out.push({
       nodes: n,
       checkSeconds: num("Check time"),
@@ -58,7 +63,14 @@ export function measure(sizes: number[]): TypeCost[] {
       memoryMB: Math.round(num("Memory used") / 1024),
       ok,
     });
-    if (!ok) console.error(text.split("\n").filter((l) => l.includes("error")).slice(0, 5).join("\n"));
+    if (!ok)
+      console.error(
+        text
+          .split("\n")
+          .filter((l) => l.includes("error"))
+          .slice(0, 5)
+          .join("\n"),
+      );
   }
   return out;
 }

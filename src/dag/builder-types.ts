@@ -70,7 +70,12 @@ export interface DagBuilder<I, R, K extends string, L> extends BuilderState {
     deps: D,
     fn: (args: ArgsOf<RefsOf<S>, D>, ctx: Ctx<NoInfer<N>>) => Out,
     options?: NodeOptions<ArgsOf<RefsOf<S>, D>, NoInfer<Awaited<Out>>>,
-  ): DagBuilder<I, RefsOf<S> & { [P in N]: Awaited<Out> }, K | RefKeys<N, Awaited<Out>>, Awaited<Out>>;
+  ): DagBuilder<
+    I,
+    RefsOf<S> & { [P in N]: Awaited<Out> },
+    K | RefKeys<N, Awaited<Out>>,
+    Awaited<Out>
+  >;
 
   /** Adds a node fed by the whole output of the previous node (the run input if none). */
   then<S extends BuilderState, const N extends string, Out>(
@@ -78,7 +83,12 @@ export interface DagBuilder<I, R, K extends string, L> extends BuilderState {
     name: N & ValidName<N, K>,
     fn: (prev: L, ctx: Ctx<NoInfer<N>>) => Out,
     options?: NodeOptions<L, NoInfer<Awaited<Out>>>,
-  ): DagBuilder<I, RefsOf<S> & { [P in N]: Awaited<Out> }, K | RefKeys<N, Awaited<Out>>, Awaited<Out>>;
+  ): DagBuilder<
+    I,
+    RefsOf<S> & { [P in N]: Awaited<Out> },
+    K | RefKeys<N, Awaited<Out>>,
+    Awaited<Out>
+  >;
 
   /**
    * Adds a condition: its function returns `branch(cond, value)`; dependents name port
@@ -90,7 +100,12 @@ export interface DagBuilder<I, R, K extends string, L> extends BuilderState {
     deps: D,
     fn: (args: ArgsOf<RefsOf<S>, D>, ctx: Ctx<NoInfer<N>>) => Branch<V> | Promise<Branch<V>>,
     options?: NodeOptions<ArgsOf<RefsOf<S>, D>, NoInfer<Branch<V>>>,
-  ): DagBuilder<I, RefsOf<S> & { [P in N]: Branch<V> }, K | N | `${N}.true` | `${N}.false`, Branch<V>>;
+  ): DagBuilder<
+    I,
+    RefsOf<S> & { [P in N]: Branch<V> },
+    K | N | `${N}.true` | `${N}.false`,
+    Branch<V>
+  >;
 
   /**
    * Adds a router: its function returns `select(caseName, value)`; each case is a port typed by
@@ -116,7 +131,12 @@ export interface DagBuilder<I, R, K extends string, L> extends BuilderState {
     deps: D,
     fn: (args: ArgsOf<RefsOf<S>, D>, ctx: Ctx<NoInfer<N>>) => Out,
     options?: NodeOptions<ArgsOf<RefsOf<S>, D>, NoInfer<Awaited<Out>>>,
-  ): DagBuilder<I, RefsOf<S> & { [P in N]: Awaited<Out> }, K | RefKeys<N, Awaited<Out>>, Awaited<Out>>;
+  ): DagBuilder<
+    I,
+    RefsOf<S> & { [P in N]: Awaited<Out> },
+    K | RefKeys<N, Awaited<Out>>,
+    Awaited<Out>
+  >;
 
   /**
    * Adds a join on the first non-skipped input of a list, in list order. The argument is a
@@ -133,7 +153,12 @@ export interface DagBuilder<I, R, K extends string, L> extends BuilderState {
     deps: D,
     fn: (args: ArgsOf<RefsOf<S>, D>, ctx: Ctx<NoInfer<N>>) => Out,
     options?: NodeOptions<ArgsOf<RefsOf<S>, D>, NoInfer<Awaited<Out>>>,
-  ): DagBuilder<I, RefsOf<S> & { [P in N]: Awaited<Out> }, K | RefKeys<N, Awaited<Out>>, Awaited<Out>>;
+  ): DagBuilder<
+    I,
+    RefsOf<S> & { [P in N]: Awaited<Out> },
+    K | RefKeys<N, Awaited<Out>>,
+    Awaited<Out>
+  >;
 
   /**
    * Fans out over the array named by `deps.items`: `fn` runs once per item (with `item`, `index`
@@ -158,14 +183,7 @@ export interface DagBuilder<I, R, K extends string, L> extends BuilderState {
    * references (or is one reference holding its whole input); both are checked against the
    * nested workflow's input type.
    */
-  sub<
-    S extends BuilderState,
-    const N extends string,
-    SI,
-    SR,
-    SO,
-    const D extends K | DepsOf<K>,
-  >(
+  sub<S extends BuilderState, const N extends string, SI, SR, SO, const D extends K | DepsOf<K>>(
     this: S,
     name: N & ValidName<N, K>,
     workflow: Dag<SI, SR, SO>,

@@ -4,7 +4,13 @@
  * `build()` turns the list into the graph IR.
  */
 import { parseRef } from "../graph/refs.js";
-import { INPUT, type Graph, type GraphEdge, type GraphNode, type NodeKind } from "../graph/types.js";
+import {
+  INPUT,
+  type Graph,
+  type GraphEdge,
+  type GraphNode,
+  type NodeKind,
+} from "../graph/types.js";
 import { assertValidGraph } from "../graph/validate.js";
 import type { NodeOptions } from "../run/options.js";
 import type { Ctx, DagBuilder, Fragment, FragmentStart, MapCtx } from "./builder-types.js";
@@ -82,10 +88,13 @@ class Builder {
     return this.add({ kind: "sub", name, deps, sub: workflow, options });
   }
   use(fragment: Fragment<unknown, unknown, string, unknown> | ((b: Builder) => Builder)): Builder {
-    const apply = typeof fragment === "function" ? fragment : (fragment.apply as (b: Builder) => Builder);
+    const apply =
+      typeof fragment === "function" ? fragment : (fragment.apply as (b: Builder) => Builder);
     const out = apply(this);
     if (!(out instanceof Builder)) {
-      throw new TypeError(`workflow '${this.wfName}': a fragment must return the builder it was given, extended`);
+      throw new TypeError(
+        `workflow '${this.wfName}': a fragment must return the builder it was given, extended`,
+      );
     }
     return out;
   }
@@ -200,7 +209,9 @@ export function fragment<Needs>(): <R2, K2 extends string, L2>(
 
 /** Whether a value is a built DAG workflow. */
 export function isDag(value: unknown): value is Dag<never, unknown, unknown> {
-  return typeof value === "object" && value !== null && (value as { kind?: unknown }).kind === "dag";
+  return (
+    typeof value === "object" && value !== null && (value as { kind?: unknown }).kind === "dag"
+  );
 }
 
 /**
@@ -215,7 +226,11 @@ export interface LooseDagBuilder {
     fn: (args: Record<string, unknown>, ctx: Ctx) => unknown,
     options?: NodeOptions<Record<string, unknown>, unknown>,
   ): LooseDagBuilder;
-  then(name: string, fn: (prev: unknown, ctx: Ctx) => unknown, options?: NodeOptions<unknown, unknown>): LooseDagBuilder;
+  then(
+    name: string,
+    fn: (prev: unknown, ctx: Ctx) => unknown,
+    options?: NodeOptions<unknown, unknown>,
+  ): LooseDagBuilder;
   condition(
     name: string,
     deps: Record<string, string>,
@@ -243,7 +258,12 @@ export interface LooseDagBuilder {
     fn: (args: Record<string, unknown> & { item: unknown; index: number }, ctx: MapCtx) => unknown,
     options?: NodeOptions<Record<string, unknown>, unknown>,
   ): LooseDagBuilder;
-  sub(name: string, workflow: AnyDag, deps: string | Record<string, string>, options?: NodeOptions<unknown, unknown>): LooseDagBuilder;
+  sub(
+    name: string,
+    workflow: AnyDag,
+    deps: string | Record<string, string>,
+    options?: NodeOptions<unknown, unknown>,
+  ): LooseDagBuilder;
   returns(node: string): { build(): Dag<unknown, Record<string, unknown>, unknown> };
   build(): Dag<unknown, Record<string, unknown>, unknown>;
 }

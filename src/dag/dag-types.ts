@@ -69,7 +69,10 @@ export interface Dag<I, R, O> {
   /** Runs the workflow and yields its events as they happen; `.result` resolves to the run. */
   stream(...args: RunArgs<I>): RunStream<R, O>;
   /** Finishes a checkpointed run: completed nodes are not run again. */
-  resume(runId: string, options: RunOptions & { checkpoint: CheckpointStore }): Promise<DagRun<R, O>>;
+  resume(
+    runId: string,
+    options: RunOptions & { checkpoint: CheckpointStore },
+  ): Promise<DagRun<R, O>>;
   /**
    * The same workflow, scheduled by a precompiled plan (`weft compile` writes `NAME.plan.json`;
    * load it with `parsePlan`): its priorities and chains are used and no analysis runs at start.

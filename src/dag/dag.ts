@@ -105,7 +105,10 @@ class DagImpl {
     return Object.assign(channel, { result }) as RunStream<unknown, unknown>;
   }
 
-  async resume(runId: string, options: RunOptions & { checkpoint: CheckpointStore }): Promise<DagRun<unknown, unknown>> {
+  async resume(
+    runId: string,
+    options: RunOptions & { checkpoint: CheckpointStore },
+  ): Promise<DagRun<unknown, unknown>> {
     return this.start(undefined, { ...options, runId }, false, true);
   }
 
@@ -126,7 +129,9 @@ class DagImpl {
       options,
       resuming,
     });
-    const go = (svc: RunServices): DagRunResult<unknown, unknown> | Promise<DagRunResult<unknown, unknown>> => {
+    const go = (
+      svc: RunServices,
+    ): DagRunResult<unknown, unknown> | Promise<DagRunResult<unknown, unknown>> => {
       const runInput = svc.input;
       const presets: Map<number, Preset> | undefined = svc.presets;
       const selected = selectNodes(p, options);
@@ -143,7 +148,9 @@ class DagImpl {
         sync,
         events: svc.events,
       });
-      const wrap = (s: RunState): DagRunResult<unknown, unknown> | Promise<DagRunResult<unknown, unknown>> => {
+      const wrap = (
+        s: RunState,
+      ): DagRunResult<unknown, unknown> | Promise<DagRunResult<unknown, unknown>> => {
         const result = new DagRunResult<unknown, unknown>(p, s, this.name, runInput);
         const end = svc.finish?.(result);
         return end instanceof Promise ? end.then(() => result) : result;

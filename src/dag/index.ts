@@ -1,4 +1,11 @@
-export { dag, fragment, isDag, looseDag, type DagOptions, type LooseDagBuilder } from "./builder.js";
+export {
+  dag,
+  fragment,
+  isDag,
+  looseDag,
+  type DagOptions,
+  type LooseDagBuilder,
+} from "./builder.js";
 export { dagFromGraph, createDag } from "./dag.js";
 export { branch, select, type Branch, type Selected } from "./markers.js";
 export type {
@@ -13,4 +20,13 @@ export type {
   RefsOf,
 } from "./builder-types.js";
 export type { Dag, DagRun, AnyDag, NodeImpl, RunArgs, RunStream } from "./dag-types.js";
-export type { Simplify, TypeError, ArgsOf, RefKeys, RefsOfMap, Lookup, AnyOf, PortOf } from "./type-utils.js";
+export type {
+  Simplify,
+  TypeError,
+  ArgsOf,
+  RefKeys,
+  RefsOfMap,
+  Lookup,
+  AnyOf,
+  PortOf,
+} from "./type-utils.js";

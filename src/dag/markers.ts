@@ -48,7 +48,10 @@ export type BranchRefs<N extends string, V> = { [P in `${N}.true` | `${N}.false`
 
 /** Port references of a select node: one per case, each typed by that case's value. */
 export type SelectRefs<N extends string, S> = {
-  [C in S extends Selected<infer K, unknown> ? K : never as `${N}.${C}`]: S extends Selected<C, infer V>
+  [C in S extends Selected<infer K, unknown> ? K : never as `${N}.${C}`]: S extends Selected<
+    C,
+    infer V
+  >
     ? V
     : never;
 };

@@ -89,7 +89,8 @@ export class DagRunResult<R, O> implements DagRun<R, O> {
   }
 
   orThrow(): O {
-    if (this.status !== "completed") throw new RunFailedError(this.workflow, this.status, this.errors);
+    if (this.status !== "completed")
+      throw new RunFailedError(this.workflow, this.status, this.errors);
     return this.output as O;
   }
 

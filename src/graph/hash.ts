@@ -21,7 +21,14 @@ export function stableStringify(value: unknown): string {
 export function graphHash(graph: Graph): string {
   // Keys in sorted order and only arrays below them, so plain JSON.stringify is already stable.
   const shape = {
-    edges: graph.edges.map((e) => [e.from, e.port ?? "", e.to, e.param ?? "", e.index ?? 0, e.event ?? ""]),
+    edges: graph.edges.map((e) => [
+      e.from,
+      e.port ?? "",
+      e.to,
+      e.param ?? "",
+      e.index ?? 0,
+      e.event ?? "",
+    ]),
     kind: graph.kind,
     name: graph.name,
     nodes: graph.nodes.map((n) => [n.name, n.kind, n.ports ?? []]),

@@ -22,17 +22,24 @@ export function validateGraph(graph: Graph): GraphIssue[] {
         [node.name],
       );
     }
-    if (byName.has(node.name)) err("duplicate-node", `duplicate node name '${node.name}'`, [node.name]);
+    if (byName.has(node.name))
+      err("duplicate-node", `duplicate node name '${node.name}'`, [node.name]);
     else byName.set(node.name, node);
   }
   for (const e of graph.edges) {
     const fromKnown = byName.has(e.from) || (graph.kind === "dag" && e.from === INPUT);
     const what = graph.kind === "fsm" ? "transition" : "dependency";
     if (!fromKnown) {
-      err("dangling-ref", `${what} of '${e.to}' refers to unknown node '${e.from}'`, [e.to, e.from]);
+      err("dangling-ref", `${what} of '${e.to}' refers to unknown node '${e.from}'`, [
+        e.to,
+        e.from,
+      ]);
     }
     if (!byName.has(e.to)) {
-      err("dangling-ref", `${what} from '${e.from}' goes to unknown node '${e.to}'`, [e.from, e.to]);
+      err("dangling-ref", `${what} from '${e.from}' goes to unknown node '${e.to}'`, [
+        e.from,
+        e.to,
+      ]);
     }
     const src = byName.get(e.from);
     if (src && e.port !== undefined && graph.kind === "dag") {
@@ -121,7 +128,12 @@ function validateFsm(graph: Graph, byName: Map<string, Graph["nodes"][number]>):
   const fsm = graph.fsm;
   if (!fsm) {
     return [
-      { code: "unknown-state", severity: "error", message: "state machine has no 'fsm' section", nodes: [] },
+      {
+        code: "unknown-state",
+        severity: "error",
+        message: "state machine has no 'fsm' section",
+        nodes: [],
+      },
     ];
   }
   for (const s of [fsm.initial, ...fsm.terminal]) {

@@ -29,7 +29,14 @@ export function executeNode(env: ExecEnv, i: number, args: unknown): unknown {
   const call = bodyOf(env, i);
   if (!opts || !hasPolicies(opts)) {
     env.state.attempts[i] = 1;
-    if (env.emit) env.emit({ type: "node-start", runId: env.runId, node: env.p.names[i], attempt: 1, at: performance.now() });
+    if (env.emit)
+      env.emit({
+        type: "node-start",
+        runId: env.runId,
+        node: env.p.names[i],
+        attempt: 1,
+        at: performance.now(),
+      });
     return call(args, env.contextFor(i, 1, env.runSignal));
   }
   return withPolicies(env, i, opts, call, args);
@@ -94,7 +101,10 @@ function mapBody(env: ExecEnv, i: number, fn: Call): Call {
   const limit =
     env.options.mode === "sequential"
       ? 1
-      : Math.max(1, env.p.options[i]?.concurrency ?? env.options.concurrency ?? Number.POSITIVE_INFINITY);
+      : Math.max(
+          1,
+          env.p.options[i]?.concurrency ?? env.options.concurrency ?? Number.POSITIVE_INFINITY,
+        );
   return (args, ctx) => {
     const { items, ...rest } = args as { items: unknown };
     if (!Array.isArray(items)) {
@@ -140,7 +150,9 @@ async function pool(
 }
 
 function isThenable(v: unknown): v is PromiseLike<unknown> {
-  return typeof v === "object" && v !== null && typeof (v as { then?: unknown }).then === "function";
+  return (
+    typeof v === "object" && v !== null && typeof (v as { then?: unknown }).then === "function"
+  );
 }
 
 function describe(v: unknown): string {

@@ -100,7 +100,8 @@ export function prepare(
     // A precompiled plan: its priorities (possibly from recorded timings) and chains are used as
     // they are, so the run does no analysis of its own.
     priority = Float64Array.from(plan.priority);
-    for (const chain of plan.chains) for (let k = 0; k + 1 < chain.length; k++) chainNext[chain[k]] = chain[k + 1];
+    for (const chain of plan.chains)
+      for (let k = 0; k + 1 < chain.length; k++) chainNext[chain[k]] = chain[k + 1];
   } else {
     priority = new Float64Array(n);
     for (let k = order.length - 1; k >= 0; k--) {

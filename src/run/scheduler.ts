@@ -33,7 +33,12 @@ export interface Preset {
 /** Hooks a journal (checkpoint store) attaches to a run. */
 export interface Journal {
   /** Called when a node resolves, before its dependents are decided. May return a promise. */
-  record(node: number, status: "completed" | "skipped" | "failed", value: unknown, ms: number): void | Promise<void>;
+  record(
+    node: number,
+    status: "completed" | "skipped" | "failed",
+    value: unknown,
+    ms: number,
+  ): void | Promise<void>;
 }
 
 /** The raw outcome of a run, wrapped by `DagRun`. */
@@ -159,7 +164,9 @@ class Scheduler implements ExecEnv {
     if (this.options.timeoutMs !== undefined && !this.inp.sync) {
       this.timer = setTimeout(() => {
         this.stopRun(`run timed out after ${this.options.timeoutMs} ms`);
-        this.controller.abort(new Error(`workflow '${this.workflow}' timed out after ${this.options.timeoutMs} ms`));
+        this.controller.abort(
+          new Error(`workflow '${this.workflow}' timed out after ${this.options.timeoutMs} ms`),
+        );
         this.anyFailed = true;
         this.state.errors.push(
           new NodeError("(run)", new Error(`timed out after ${this.options.timeoutMs} ms`)),
@@ -354,7 +361,9 @@ class Scheduler implements ExecEnv {
       if (this.inp.sync) {
         this.onFailure(
           i,
-          new Error(`node '${this.p.names[i]}' returned a promise, which runSync cannot wait for; use run()`),
+          new Error(
+            `node '${this.p.names[i]}' returned a promise, which runSync cannot wait for; use run()`,
+          ),
         );
         return;
       }
@@ -386,10 +395,16 @@ class Scheduler implements ExecEnv {
     const st = this.state;
     const kind = this.p.kinds[i];
     if (kind === "condition" && !isBranch(value)) {
-      return this.onFailure(i, new TypeError(`condition '${this.p.names[i]}' must return branch(cond, value)`));
+      return this.onFailure(
+        i,
+        new TypeError(`condition '${this.p.names[i]}' must return branch(cond, value)`),
+      );
     }
     if (kind === "select" && !isSelected(value)) {
-      return this.onFailure(i, new TypeError(`select '${this.p.names[i]}' must return select(caseName, value)`));
+      return this.onFailure(
+        i,
+        new TypeError(`select '${this.p.names[i]}' must return select(caseName, value)`),
+      );
     }
     this.running--;
     st.statuses[i] = COMPLETED;
@@ -407,7 +422,8 @@ class Scheduler implements ExecEnv {
     const st = this.state;
     this.running--;
     const name = this.p.names[i];
-    const err = e instanceof NodeError && e.node === name ? e : new NodeError(name, e, st.attempts[i] || 1);
+    const err =
+      e instanceof NodeError && e.node === name ? e : new NodeError(name, e, st.attempts[i] || 1);
     const strategy = this.strategy;
     if (typeof strategy === "function" && !this.stopping) {
       let decision;
@@ -439,7 +455,13 @@ class Scheduler implements ExecEnv {
     st.endMs[i] = performance.now() - this.t0;
     st.errors.push(err);
     this.anyFailed = true;
-    this.emit?.({ type: "node-fail", runId: this.runId, node: this.p.names[i], error: err, at: now() });
+    this.emit?.({
+      type: "node-fail",
+      runId: this.runId,
+      node: this.p.names[i],
+      error: err,
+      at: now(),
+    });
   }
 
   private stopRun(reason: string): void {
@@ -464,7 +486,12 @@ class Scheduler implements ExecEnv {
     this.drive();
   }
 
-  private afterResolve(i: number, status: "completed" | "skipped" | "failed", value: unknown, ms: number): void {
+  private afterResolve(
+    i: number,
+    status: "completed" | "skipped" | "failed",
+    value: unknown,
+    ms: number,
+  ): void {
     const journal = this.inp.journal;
     if (journal) {
       let r: void | Promise<void>;
@@ -502,7 +529,13 @@ class Scheduler implements ExecEnv {
       const err = new NodeError(this.p.names[i], e);
       st.errors.push(err);
       this.anyFailed = true;
-      this.emit?.({ type: "node-fail", runId: this.runId, node: this.p.names[i], error: err, at: now() });
+      this.emit?.({
+        type: "node-fail",
+        runId: this.runId,
+        node: this.p.names[i],
+        error: err,
+        at: now(),
+      });
       if (this.strategy === "fail-fast") {
         this.stopRun(`run stopped after '${this.p.names[i]}' failed`);
         this.controller.abort(err);
@@ -540,7 +573,13 @@ class Scheduler implements ExecEnv {
     st.totalMs = performance.now() - this.t0;
     const compensate = this.anyFailed ? this.compensations() : undefined;
     const done = (): RunState => {
-      this.emit?.({ type: "run-complete", runId: this.runId, status: st.status, ms: st.totalMs, at: now() });
+      this.emit?.({
+        type: "run-complete",
+        runId: this.runId,
+        status: st.status,
+        ms: st.totalMs,
+        at: now(),
+      });
       this.resolveDone?.(st);
       return st;
     };
@@ -604,12 +643,17 @@ function now(): number {
 }
 
 export function isPromiseLike(v: unknown): v is PromiseLike<unknown> {
-  return typeof v === "object" && v !== null && typeof (v as { then?: unknown }).then === "function";
+  return (
+    typeof v === "object" && v !== null && typeof (v as { then?: unknown }).then === "function"
+  );
 }
 
 function isBranch(v: unknown): boolean {
   return (
-    typeof v === "object" && v !== null && ((v as { branch?: unknown }).branch === "true" || (v as { branch?: unknown }).branch === "false")
+    typeof v === "object" &&
+    v !== null &&
+    ((v as { branch?: unknown }).branch === "true" ||
+      (v as { branch?: unknown }).branch === "false")
   );
 }
 

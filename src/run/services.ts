@@ -70,7 +70,9 @@ export function attachRunServices(req: ServiceRequest): Awaitable<RunServices> {
   }
   if (options.reuse !== undefined && typeof options.reuse !== "string") {
     if (!options.from && !options.between) {
-      throw new InputError(`run option 'reuse' needs 'from' or 'between' (which nodes to run again)`);
+      throw new InputError(
+        `run option 'reuse' needs 'from' or 'between' (which nodes to run again)`,
+      );
     }
     const earlier = options.reuse;
     const presets = new Map<number, Preset>();
@@ -95,18 +97,23 @@ export function attachRunServices(req: ServiceRequest): Awaitable<RunServices> {
     return svc;
   };
   if (!store) {
-    if (req.resuming) throw new InputError(`resume of run '${req.runId}' needs a 'checkpoint' store`);
+    if (req.resuming)
+      throw new InputError(`resume of run '${req.runId}' needs a 'checkpoint' store`);
     return withFinish();
   }
   if (typeof store.record !== "function" || typeof store.beginRun !== "function") {
-    throw new InputError(`run option 'checkpoint' must be a checkpoint store (memoryStore(), sqliteStore(path))`);
+    throw new InputError(
+      `run option 'checkpoint' must be a checkpoint store (memoryStore(), sqliteStore(path))`,
+    );
   }
   const hash = graphHash(req.workflow.graph);
   const runId = req.runId;
   const start = (stored: StoredRun | undefined): Awaitable<RunServices> => {
     if (req.resuming) {
       if (!stored) {
-        throw new InputError(`workflow '${req.workflow.name}' has no checkpointed run '${runId}' to resume`);
+        throw new InputError(
+          `workflow '${req.workflow.name}' has no checkpointed run '${runId}' to resume`,
+        );
       }
       if (stored.graphHash !== hash) {
         throw new InputError(
@@ -117,7 +124,8 @@ export function attachRunServices(req: ServiceRequest): Awaitable<RunServices> {
       const presets = svc.presets ?? new Map<number, Preset>();
       for (const e of stored.entries) {
         const i = p.index.get(e.node);
-        if (i !== undefined && e.status === "completed") presets.set(i, { status: "completed", value: e.value });
+        if (i !== undefined && e.status === "completed")
+          presets.set(i, { status: "completed", value: e.value });
       }
       svc.presets = presets;
     }

@@ -1,7 +1,10 @@
 /** Runtime types shared by DAG and FSM runs: contexts, events, results and errors. */
 
 /** Progress a node reports through `ctx.emit`. */
-export type Progress = { message?: string; done?: number; total?: number } & Record<string, unknown>;
+export type Progress = { message?: string; done?: number; total?: number } & Record<
+  string,
+  unknown
+>;
 
 /** What every node function receives as its second argument. */
 export interface NodeContext {

@@ -65,16 +65,25 @@ export function dagSpecArbitrary(options: DagSpecOptions = {}): fc.Arbitrary<Dag
       .tuple(
         ...Array.from({ length: n }, (_, i) =>
           fc.record({
-            kind: options.conditions ? fc.constantFrom<"task" | "condition">("task", "task", "condition") : fc.constant<"task" | "condition">("task"),
-            deps: fc.uniqueArray(fc.integer({ min: -1, max: i - 1 }), { maxLength: Math.min(maxDeps, i + 1) }),
-            ports: fc.array(fc.constantFrom<"true" | "false" | undefined>("true", "false", undefined, undefined), {
-              minLength: maxDeps,
-              maxLength: maxDeps,
+            kind: options.conditions
+              ? fc.constantFrom<"task" | "condition">("task", "task", "condition")
+              : fc.constant<"task" | "condition">("task"),
+            deps: fc.uniqueArray(fc.integer({ min: -1, max: i - 1 }), {
+              maxLength: Math.min(maxDeps, i + 1),
             }),
+            ports: fc.array(
+              fc.constantFrom<"true" | "false" | undefined>("true", "false", undefined, undefined),
+              {
+                minLength: maxDeps,
+                maxLength: maxDeps,
+              },
+            ),
             always: options.failures ? fc.boolean() : fc.constant(false),
             async: options.async ? fc.boolean() : fc.constant(false),
             delay: fc.integer({ min: 0, max: 2 }),
-            fails: options.failures ? fc.integer({ min: 0, max: 9 }).map((x) => x === 0) : fc.constant(false),
+            fails: options.failures
+              ? fc.integer({ min: 0, max: 9 }).map((x) => x === 0)
+              : fc.constant(false),
           }),
         ),
       )
@@ -103,7 +112,8 @@ export function specValue(node: SpecNode, args: Record<string, unknown>): number
   for (const d of node.deps) {
     const v = args[d.param];
     if (typeof v === "number") sum += v;
-    else if (v && typeof v === "object" && "value" in v) sum += Number((v as { value: unknown }).value);
+    else if (v && typeof v === "object" && "value" in v)
+      sum += Number((v as { value: unknown }).value);
   }
   return sum % 1009;
 }
@@ -115,7 +125,10 @@ export interface SpecProbe {
 }
 
 /** Builds a runnable workflow from a spec (run input: a number). */
-export function buildDag(spec: DagSpec, probe: SpecProbe = {}): Dag<unknown, Record<string, unknown>, unknown> {
+export function buildDag(
+  spec: DagSpec,
+  probe: SpecProbe = {},
+): Dag<unknown, Record<string, unknown>, unknown> {
   let b = looseDag("random");
   for (const node of spec.nodes) {
     const deps: Record<string, string> = {};
@@ -164,9 +177,7 @@ function delayFor(turns: number): Promise<void> {
 
 /** What a node ends as in the reference semantics. */
 export type Outcome =
-  | { status: "completed"; value: unknown }
-  | { status: "skipped" }
-  | { status: "failed" };
+  { status: "completed"; value: unknown } | { status: "skipped" } | { status: "failed" };
 
 /**
  * The reference semantics of a spec under the `"continue"` error strategy, computed by a plain
@@ -209,7 +220,10 @@ export function referenceRun(spec: DagSpec, input: number): Record<string, Outco
       continue;
     }
     const v = specValue(node, args);
-    out[node.name] = { status: "completed", value: node.kind === "condition" ? branch(v % 2 === 0, v) : v };
+    out[node.name] = {
+      status: "completed",
+      value: node.kind === "condition" ? branch(v % 2 === 0, v) : v,
+    };
   }
   return out;
 }

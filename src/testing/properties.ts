@@ -39,7 +39,12 @@ export function dependencyOrderViolations(graph: Graph, events: RunEvent[]): str
 }
 
 /** Tracks how many probed functions run at once; `max` is the peak. */
-export function concurrencyProbe(): { onStart(): void; onEnd(): void; readonly max: number; readonly current: number } {
+export function concurrencyProbe(): {
+  onStart(): void;
+  onEnd(): void;
+  readonly max: number;
+  readonly current: number;
+} {
   let current = 0;
   let max = 0;
   return {

@@ -16,9 +16,14 @@ function load({ path }: { path: string }): string[] {
 
 describe("builder -> graph IR", () => {
   it("records nodes, kinds, ports, edges and options as plain data", () => {
-    const child = dag<{ xs: string[] }>("child").node("n", { xs: "input.xs" }, ({ xs }) => xs.length).build();
+    const child = dag<{ xs: string[] }>("child")
+      .node("n", { xs: "input.xs" }, ({ xs }) => xs.length)
+      .build();
     const wf = dag<{ path: string }>("ir", { defaults: { retry: { attempts: 2 } } })
-      .node("load", { path: "input.path" }, load, { retry: { attempts: 3, delayMs: 5, retryOn: () => true }, timeoutMs: 100 })
+      .node("load", { path: "input.path" }, load, {
+        retry: { attempts: 3, delayMs: 5, retryOn: () => true },
+        timeoutMs: 100,
+      })
       .condition("big", { rows: "load" }, ({ rows }) => branch(rows.length > 1, rows))
       .node("yes", { rows: "big.true" }, ({ rows }) => rows.length)
       .node("no", { rows: "big.false" }, ({ rows }) => -rows.length, { hooks: { after: (r) => r } })
@@ -80,21 +85,36 @@ describe("builder -> graph IR", () => {
 
   it("builds workflows in loops with the loose builder", async () => {
     let b = looseDag("loop");
-    for (let i = 0; i < 50; i++) b = b.node(`n${i}`, i === 0 ? { x: "input" } : { x: `n${i - 1}` }, ({ x }) => Number(x) + 1);
+    for (let i = 0; i < 50; i++)
+      b = b.node(`n${i}`, i === 0 ? { x: "input" } : { x: `n${i - 1}` }, ({ x }) => Number(x) + 1);
     const run = await b.build().run(0);
     expect(run.output).toBe(50);
   });
 
   it("rejects duplicates and unknown references at build time, naming them", () => {
-    const dup = () => looseDag("d").node("a", {}, () => 1).node("a", {}, () => 2).build();
+    const dup = () =>
+      looseDag("d")
+        .node("a", {}, () => 1)
+        .node("a", {}, () => 2)
+        .build();
     expect(dup).toThrow(GraphValidationError);
     expect(dup).toThrow(/duplicate node name 'a'/);
-    const dangling = () => looseDag("d").node("a", { x: "ghost" }, () => 1).build();
+    const dangling = () =>
+      looseDag("d")
+        .node("a", { x: "ghost" }, () => 1)
+        .build();
     expect(dangling).toThrow(/dependency of 'a' refers to unknown node 'ghost'/);
     const badPort = () =>
-      looseDag("d").condition("c", {}, () => branch(true, 1)).node("a", { x: "c.maybe" }, () => 1).build();
+      looseDag("d")
+        .condition("c", {}, () => branch(true, 1))
+        .node("a", { x: "c.maybe" }, () => 1)
+        .build();
     expect(badPort).toThrow(/condition 'c' has only ports 'true' and 'false'/);
-    expect(() => looseDag("d").node("a.b", {}, () => 1).build()).toThrow(/node name 'a.b' is not allowed/);
+    expect(() =>
+      looseDag("d")
+        .node("a.b", {}, () => 1)
+        .build(),
+    ).toThrow(/node name 'a.b' is not allowed/);
   });
 
   it("reports every cycle of a hand-made graph, listing the cycle", () => {

@@ -1,11 +1,5 @@
 import { describe, expect, it } from "vitest";
-import {
-  branch,
-  dag,
-  NodeError,
-  RunFailedError,
-  type RunEvent,
-} from "../../src/index.js";
+import { branch, dag, NodeError, RunFailedError, type RunEvent } from "../../src/index.js";
 
 const tick = (ms = 1) => new Promise((r) => setTimeout(r, ms));
 
@@ -155,7 +149,11 @@ describe("DAG runtime", () => {
       })
       .node("b", { a: "a" }, (_, ctx) => ctx.metadata.fromA)
       .build();
-    const run = await wf.run(undefined, { runId: "r-1", metadata: { user: "ann" }, onEvent: (e) => events.push(e) });
+    const run = await wf.run(undefined, {
+      runId: "r-1",
+      metadata: { user: "ann" },
+      onEvent: (e) => events.push(e),
+    });
     expect(run.get("a")).toEqual({ runId: "r-1", attempt: 1 });
     expect(run.output).toBe("a");
     expect(events.map((e) => e.type)).toEqual([
@@ -168,7 +166,10 @@ describe("DAG runtime", () => {
       "run-complete",
     ]);
     const progress = events.find((e) => e.type === "progress");
-    expect(progress).toMatchObject({ node: "a", progress: { message: "half way", done: 1, total: 2 } });
+    expect(progress).toMatchObject({
+      node: "a",
+      progress: { message: "half way", done: 1, total: 2 },
+    });
   });
 
   it("streams events as an async iterator ending with run-complete", async () => {
@@ -204,8 +205,13 @@ describe("DAG runtime", () => {
     const run = await wf.run({ xs: [1, 2, 3, 4, 5, 6, 7] });
     expect(run.output).toEqual([1, 4, 9, 16, 25, 36, 49]);
     expect(peak).toBe(2);
-    const bad = await dag<{ xs: unknown }>("m2").map("x", { items: "input.xs" } as never, () => 1).build().run({ xs: 5 });
-    expect(bad.errors[0].message).toBe("node 'x' failed: map 'x': 'items' must be an array, got number");
+    const bad = await dag<{ xs: unknown }>("m2")
+      .map("x", { items: "input.xs" } as never, () => 1)
+      .build()
+      .run({ xs: 5 });
+    expect(bad.errors[0].message).toBe(
+      "node 'x' failed: map 'x': 'items' must be an array, got number",
+    );
   });
 
   it("runs nested workflows and reports their failures as the node's", async () => {
@@ -279,7 +285,9 @@ describe("DAG runtime", () => {
       .build();
     const run = wf.runSync({ n: 1 });
     expect(run.output).toBe(4);
-    const asyncWf = dag("async").node("a", {}, async () => 1).build();
+    const asyncWf = dag("async")
+      .node("a", {}, async () => 1)
+      .build();
     const r = asyncWf.runSync();
     expect(r.status).toBe("failed");
     expect(r.errors[0].message).toMatch(/runSync cannot wait for; use run\(\)/);
@@ -300,10 +308,12 @@ describe("DAG runtime", () => {
 
   it("runs partial selections: until, from with reuse, between", async () => {
     const calls: string[] = [];
-    const step = (name: string, k: number) => ({ v }: { v: number }) => {
-      calls.push(name);
-      return v + k;
-    };
+    const step =
+      (name: string, k: number) =>
+      ({ v }: { v: number }) => {
+        calls.push(name);
+        return v + k;
+      };
     const wf = dag<{ v: number }>("partial")
       .node("a", { v: "input.v" }, step("a", 1))
       .node("b", { v: "a" }, step("b", 10))
@@ -328,8 +338,12 @@ describe("DAG runtime", () => {
   });
 
   it("checks condition and select results", async () => {
-    const wf = dag("c").condition("x", {}, () => true as never).build();
+    const wf = dag("c")
+      .condition("x", {}, () => true as never)
+      .build();
     const run = await wf.run();
-    expect(run.errors[0].message).toBe("node 'x' failed: condition 'x' must return branch(cond, value)");
+    expect(run.errors[0].message).toBe(
+      "node 'x' failed: condition 'x' must return branch(cond, value)",
+    );
   });
 });

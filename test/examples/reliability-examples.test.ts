@@ -24,7 +24,9 @@ describe("reliability examples", () => {
   it("resume-crashed: a killed run resumes where it stopped", () => {
     const db = join(dir, "report.sqlite");
     const run = () =>
-      spawnSync(process.execPath, ["--import", "tsx", "examples/resume-crashed.ts", db], { encoding: "utf8" });
+      spawnSync(process.execPath, ["--import", "tsx", "examples/resume-crashed.ts", db], {
+        encoding: "utf8",
+      });
     const first = run();
     expect(first.status).toBe(1);
     expect(first.stdout.trim()).toBe("ran: extract, total, render; crashing");

@@ -19,17 +19,14 @@ describe("optimized scheduling paths agree with the plain scheduler", () => {
           const expected = referenceRun(spec, input);
           const wf = buildDag(spec);
           const plan = planOf(wf.graph);
-          const variants = [
-            wf,
-            wf.withPlan(plan),
-            wf.withPlan(unfused(plan)),
-          ];
+          const variants = [wf, wf.withPlan(plan), wf.withPlan(unfused(plan))];
           for (const v of variants) {
             const run = await v.run(input, { onError: "continue", concurrency });
             expect(outcomes(run, spec)).toEqual(expected);
             const released = await v.run(input, { onError: "continue", retain: "outputs" });
             expect(released.output).toEqual(run.output);
-            for (const n of spec.nodes) expect(released.statusOf(n.name)).toBe(run.statusOf(n.name));
+            for (const n of spec.nodes)
+              expect(released.statusOf(n.name)).toBe(run.statusOf(n.name));
           }
           const syncSpec = { nodes: spec.nodes.map((n) => ({ ...n, async: false })) };
           const syncWf = buildDag(syncSpec);
@@ -44,8 +41,13 @@ describe("optimized scheduling paths agree with the plain scheduler", () => {
   });
 
   it("refuses a plan computed for a different graph, naming both hashes", () => {
-    const a = dag("w").node("x", {}, () => 1).build();
-    const b = dag("w").node("x", {}, () => 1).node("y", { x: "x" }, ({ x }) => x).build();
+    const a = dag("w")
+      .node("x", {}, () => 1)
+      .build();
+    const b = dag("w")
+      .node("x", {}, () => 1)
+      .node("y", { x: "x" }, ({ x }) => x)
+      .build();
     expect(() => b.withPlan(planOf(a.graph))).toThrow(PlanMismatchError);
     expect(() => b.withPlan(planOf(a.graph))).toThrow(new RegExp(planOf(a.graph).graphHash));
   });

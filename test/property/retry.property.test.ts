@@ -15,13 +15,16 @@ describe("retry properties", () => {
         const calls = nodes.map(() => 0);
         let b = looseDag("flaky");
         nodes.forEach((n, i) => {
-          const deps: Record<string, string> = n.dep !== undefined && i > 0 ? { up: `n${n.dep % i}` } : {};
+          const deps: Record<string, string> =
+            n.dep !== undefined && i > 0 ? { up: `n${n.dep % i}` } : {};
           const fn = () => {
             calls[i]++;
             if (calls[i] <= n.failures) throw new Error(`n${i} try ${calls[i]}`);
             return i;
           };
-          b = b.node(`n${i}`, deps, n.async ? async () => fn() : fn, { retry: { attempts: n.attempts } });
+          b = b.node(`n${i}`, deps, n.async ? async () => fn() : fn, {
+            retry: { attempts: n.attempts },
+          });
         });
         const run = await b.build().run(undefined, { onError: "continue" });
         nodes.forEach((n, i) => {

@@ -51,9 +51,15 @@ describe("scheduler properties over random DAGs", () => {
         fc.integer({ min: 0, max: 100 }),
         async (spec, input) => {
           const wf = buildDag(spec);
-          const run = await wf.run(input, { mode: "parallel", concurrency: 3, onError: "continue" });
+          const run = await wf.run(input, {
+            mode: "parallel",
+            concurrency: 3,
+            onError: "continue",
+          });
           expect(outcomes(run, spec)).toEqual(referenceRun(spec, input));
-          const failed = spec.nodes.some((n) => referenceRun(spec, input)[n.name].status === "failed");
+          const failed = spec.nodes.some(
+            (n) => referenceRun(spec, input)[n.name].status === "failed",
+          );
           expect(run.status).toBe(failed ? "partial" : "completed");
         },
       ),
@@ -68,10 +74,7 @@ describe("scheduler properties over random DAGs", () => {
         fc.integer({ min: 1, max: 5 }),
         async (spec, concurrency) => {
           const probe = concurrencyProbe();
-          const wf = buildDag(
-            { nodes: spec.nodes.map((n) => ({ ...n, async: true })) },
-            probe,
-          );
+          const wf = buildDag({ nodes: spec.nodes.map((n) => ({ ...n, async: true })) }, probe);
           const run = await wf.run(1, { mode: "parallel", concurrency });
           expect(run.status).toBe("completed");
           expect(probe.max).toBeLessThanOrEqual(concurrency);
@@ -84,13 +87,17 @@ describe("scheduler properties over random DAGs", () => {
 
   it("skips propagate exactly to the nodes downstream of untaken branches", async () => {
     await fc.assert(
-      fc.asyncProperty(dagSpecArbitrary({ conditions: true, maxNodes: 30 }), fc.nat(50), async (spec, input) => {
-        const run = await buildDag(spec).run(input);
-        const expected = referenceRun(spec, input);
-        for (const node of spec.nodes) {
-          expect(run.statusOf(node.name)).toBe(expected[node.name].status);
-        }
-      }),
+      fc.asyncProperty(
+        dagSpecArbitrary({ conditions: true, maxNodes: 30 }),
+        fc.nat(50),
+        async (spec, input) => {
+          const run = await buildDag(spec).run(input);
+          const expected = referenceRun(spec, input);
+          for (const node of spec.nodes) {
+            expect(run.statusOf(node.name)).toBe(expected[node.name].status);
+          }
+        },
+      ),
       { numRuns: 150 },
     );
   });

@@ -1,5 +1,11 @@
 import { afterEach, describe, expect, it } from "vitest";
-import { CircuitOpenError, dag, NodeTimeoutError, resetCircuitBreakers, type RunEvent } from "../../src/index.js";
+import {
+  CircuitOpenError,
+  dag,
+  NodeTimeoutError,
+  resetCircuitBreakers,
+  type RunEvent,
+} from "../../src/index.js";
 
 afterEach(() => resetCircuitBreakers());
 
@@ -33,7 +39,10 @@ describe("node policies", () => {
 
   it("gives up after `attempts` and reports how many were made", async () => {
     const f = flaky(5);
-    const run = await dag("r").node("call", {}, f.fn, { retry: { attempts: 2 } }).build().run();
+    const run = await dag("r")
+      .node("call", {}, f.fn, { retry: { attempts: 2 } })
+      .build()
+      .run();
     expect(f.calls()).toBe(2);
     expect(run.status).toBe("failed");
     expect(run.errors[0].message).toBe("node 'call' failed: flaky");
@@ -56,7 +65,9 @@ describe("node policies", () => {
     const events: RunEvent[] = [];
     const f = flaky(4);
     await dag("r")
-      .node("call", {}, f.fn, { retry: { attempts: 5, delayMs: 2, backoff: 10, maxDelayMs: 3, jitter: true } })
+      .node("call", {}, f.fn, {
+        retry: { attempts: 5, delayMs: 2, backoff: 10, maxDelayMs: 3, jitter: true },
+      })
       .build()
       .run(undefined, { onEvent: (e) => events.push(e) });
     const delays = events.flatMap((e) => (e.type === "node-retry" ? [e.delayMs] : []));
@@ -167,7 +178,10 @@ describe("node policies", () => {
       .run();
     expect(viaHook.status).toBe("completed");
     expect(viaHook.output).toBe("Error: down".length);
-    const viaFallback = await dag("f").node("x", {}, fail, { fallback: -1, retry: { attempts: 2 } }).build().run();
+    const viaFallback = await dag("f")
+      .node("x", {}, fail, { fallback: -1, retry: { attempts: 2 } })
+      .build()
+      .run();
     expect(viaFallback.output).toBe(-1);
   });
 
@@ -216,7 +230,8 @@ describe("node policies", () => {
     const run = await wf.run();
     expect(run.status).toBe("failed");
     expect(undone).toEqual(["refund tx-9", "release seat-1"]);
-    const comp = (run as unknown as { compensations: { node: string; ok: boolean }[] }).compensations;
+    const comp = (run as unknown as { compensations: { node: string; ok: boolean }[] })
+      .compensations;
     expect(comp.map((c) => [c.node, c.ok])).toEqual([
       ["charge", false],
       ["reserve", true],

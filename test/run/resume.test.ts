@@ -11,15 +11,20 @@ import { sideEffects } from "./fixtures/crash-workflow.js";
 const dir = mkdtempSync(join(tmpdir(), "weft-resume-"));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
-const lines = (path: string) => (existsSync(path) ? readFileSync(path, "utf8").trim().split("\n").filter(Boolean) : []);
+const lines = (path: string) =>
+  existsSync(path) ? readFileSync(path, "utf8").trim().split("\n").filter(Boolean) : [];
 
 describe("checkpoint and resume", () => {
   it("finishes a run whose process was killed, without re-running completed nodes", async () => {
     const db = join(dir, "crash.sqlite");
     const log = join(dir, "crash.log");
-    const child = spawn(process.execPath, ["--import", "tsx", "test/run/fixtures/crash-child.ts", db, log, "run-1"], {
-      stdio: "ignore",
-    });
+    const child = spawn(
+      process.execPath,
+      ["--import", "tsx", "test/run/fixtures/crash-child.ts", db, log, "run-1"],
+      {
+        stdio: "ignore",
+      },
+    );
     // Kill it once three nodes have left their side effect.
     await new Promise<void>((resolve, reject) => {
       const started = Date.now();
@@ -38,18 +43,32 @@ describe("checkpoint and resume", () => {
     await new Promise((r) => child.once("exit", r));
     const store = sqliteStore(db);
     const before = store.loadRun("run-1");
-    const journaled = (before?.entries ?? []).filter((e) => e.status === "completed").map((e) => e.node);
+    const journaled = (before?.entries ?? [])
+      .filter((e) => e.status === "completed")
+      .map((e) => e.node);
     expect(before?.status).toBe("running");
     expect(journaled.length).toBeGreaterThanOrEqual(2);
     expect(journaled.length).toBeLessThan(7);
 
-    const resumed = await sideEffects(log).resume("run-1", { checkpoint: store, mode: "sequential" });
+    const resumed = await sideEffects(log).resume("run-1", {
+      checkpoint: store,
+      mode: "sequential",
+    });
     const straight = await sideEffects(join(dir, "straight.log")).run({ seed: 1 });
     expect(resumed.status).toBe("completed");
     expect(resumed.output).toBe(straight.output);
-    for (const n of ["a", "b", "c", "d", "e", "f", "g"]) expect(resumed.get(n as "a")).toBe(straight.get(n as "a"));
+    for (const n of ["a", "b", "c", "d", "e", "f", "g"])
+      expect(resumed.get(n as "a")).toBe(straight.get(n as "a"));
     const effects = lines(log);
-    const names: Record<string, string> = { a: "a", b: "bb", c: "ccc", d: "dddd", e: "eeeee", f: "ffffff", g: "ggggggg" };
+    const names: Record<string, string> = {
+      a: "a",
+      b: "bb",
+      c: "ccc",
+      d: "dddd",
+      e: "eeeee",
+      f: "ffffff",
+      g: "ggggggg",
+    };
     // Nodes journaled before the crash ran exactly once; every node ran.
     for (const n of journaled) expect(effects.filter((l) => l === names[n])).toHaveLength(1);
     for (const n of Object.values(names)) expect(effects).toContain(n);
@@ -75,10 +94,17 @@ describe("checkpoint and resume", () => {
 
   it("refuses to resume under a changed workflow or without a run", async () => {
     const store = memoryStore();
-    const v1 = dag("versioned").node("a", {}, () => 1).build();
+    const v1 = dag("versioned")
+      .node("a", {}, () => 1)
+      .build();
     await v1.run(undefined, { checkpoint: store, runId: "v" });
-    const v2 = dag("versioned").node("a", {}, () => 1).node("b", {}, () => 2).build();
-    await expect(v2.resume("v", { checkpoint: store })).rejects.toThrow(/checkpointed for another version/);
+    const v2 = dag("versioned")
+      .node("a", {}, () => 1)
+      .node("b", {}, () => 2)
+      .build();
+    await expect(v2.resume("v", { checkpoint: store })).rejects.toThrow(
+      /checkpointed for another version/,
+    );
     await expect(v1.resume("nope", { checkpoint: store })).rejects.toThrow(
       "workflow 'versioned' has no checkpointed run 'nope' to resume",
     );
@@ -101,7 +127,9 @@ describe("checkpoint and resume", () => {
           );
           await crashing.run(input, { checkpoint: store, runId: "p" });
           const done = new Set(
-            (store.loadRun("p")?.entries ?? []).filter((e) => e.status === "completed").map((e) => e.node),
+            (store.loadRun("p")?.entries ?? [])
+              .filter((e) => e.status === "completed")
+              .map((e) => e.node),
           );
           const rerun: string[] = [];
           const healthy = buildDag(spec, { onStart: (n) => rerun.push(n) });

@@ -12,8 +12,14 @@ const etl = dag<{ path: string; minAge: number }>("etl")
     return rows.filter((r) => r.age >= minAge);
   })
   .condition("big", { rows: "clean" }, ({ rows }) => branch(rows.length > 1000, rows))
-  .node("batch", { rows: "big.true" }, ({ rows }) => ({ count: rows.length, mode: "batch" as const }))
-  .node("inline", { rows: "big.false" }, ({ rows }) => ({ count: rows.length, mode: "inline" as const }))
+  .node("batch", { rows: "big.true" }, ({ rows }) => ({
+    count: rows.length,
+    mode: "batch" as const,
+  }))
+  .node("inline", { rows: "big.false" }, ({ rows }) => ({
+    count: rows.length,
+    mode: "inline" as const,
+  }))
   .any("loaded", { r: ["batch", "inline"] }, ({ r }) => {
     expectTypeOf(r).toEqualTypeOf<
       | { from: "batch"; value: { count: number; mode: "batch" } }
@@ -46,7 +52,9 @@ describe("DAG builder types", () => {
 
   it("types select cases separately", () => {
     const wf = dag<{ n: number }>("sel")
-      .select("route", { n: "input.n" }, ({ n }) => (n > 0 ? select("pos", { n }) : select("neg", String(n))))
+      .select("route", { n: "input.n" }, ({ n }) =>
+        n > 0 ? select("pos", { n }) : select("neg", String(n)),
+      )
       .node("p", { v: "route.pos" }, ({ v }) => {
         expectTypeOf(v).toEqualTypeOf<{ n: number }>();
         return v.n;
@@ -56,7 +64,9 @@ describe("DAG builder types", () => {
         return v;
       })
       .build();
-    expectTypeOf(wf.run).parameters.toEqualTypeOf<[input: { n: number }, options?: import("../../src/index.js").RunOptions]>();
+    expectTypeOf(wf.run).parameters.toEqualTypeOf<
+      [input: { n: number }, options?: import("../../src/index.js").RunOptions]
+    >();
   });
 
   it("types then, map, sub and returns", async () => {
@@ -82,14 +92,18 @@ describe("DAG builder types", () => {
   });
 
   it("lets run() omit the input of a workflow that takes none", async () => {
-    const wf = dag("none").node("one", {}, () => 1).build();
+    const wf = dag("none")
+      .node("one", {}, () => 1)
+      .build();
     const run = await wf.run();
     expectTypeOf(run.output).toEqualTypeOf<number | undefined>();
   });
 
   it("applies typed fragments", async () => {
     const scoring = fragment<{ clean: Row[] }>()((b) =>
-      b.node("score", { rows: "clean" }, ({ rows }) => rows.length).node("grade", { s: "score" }, ({ s }) => (s > 1 ? "A" : "B")),
+      b
+        .node("score", { rows: "clean" }, ({ rows }) => rows.length)
+        .node("grade", { s: "score" }, ({ s }) => (s > 1 ? "A" : "B")),
     );
     const wf = dag<{ path: string }>("frag")
       .node("clean", { path: "input.path" }, ({ path }): Row[] => [{ name: path, age: 1 }])
@@ -99,5 +113,24 @@ describe("DAG builder types", () => {
     const run = await wf.run({ path: "x" });
     expectTypeOf(run.get("grade")).toEqualTypeOf<string | undefined>();
     expectTypeOf(run.output).toEqualTypeOf<string | undefined>();
+  });
+});
+
+describe("named functions with a context parameter", () => {
+  it("do not widen the node name (so later names stay checked)", async () => {
+    function double({ item }: { item: number }, ctx: import("../../src/index.js").NodeContext) {
+      return item * 2 + (ctx.attempt - 1);
+    }
+    function label(a: { n: number[] }, ctx: import("../../src/index.js").NodeContext) {
+      return `${ctx.node}:${a.n.length}`;
+    }
+    const wf = dag<{ xs: number[] }>("named")
+      .map("twice", { items: "input.xs" }, double)
+      .node("label", { n: "twice" }, label)
+      .node("after", { l: "label" }, ({ l }) => l.length)
+      .build();
+    const run = await wf.run({ xs: [1, 2] });
+    expectTypeOf(run.get("twice")).toEqualTypeOf<number[] | undefined>();
+    expectTypeOf(run.output).toEqualTypeOf<number | undefined>();
   });
 });

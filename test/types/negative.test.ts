@@ -22,12 +22,16 @@ const files = readdirSync(dir)
 const DIRECTIVE = /\/\/ @ts-expect-error(?::\s*(.*))?$/;
 
 function compilerOptions(): ts.CompilerOptions {
-  const parsed = ts.getParsedCommandLineOfConfigFile(join(root, "tsconfig.json"), {}, {
-    ...ts.sys,
-    onUnRecoverableConfigFileDiagnostic: (d) => {
-      throw new Error(ts.flattenDiagnosticMessageText(d.messageText, "\n"));
+  const parsed = ts.getParsedCommandLineOfConfigFile(
+    join(root, "tsconfig.json"),
+    {},
+    {
+      ...ts.sys,
+      onUnRecoverableConfigFileDiagnostic: (d) => {
+        throw new Error(ts.flattenDiagnosticMessageText(d.messageText, "\n"));
+      },
     },
-  });
+  );
   if (!parsed) throw new Error("cannot read tsconfig.json");
   return { ...parsed.options, noEmit: true };
 }
@@ -46,7 +50,9 @@ function diagnose(rewrite: boolean): ts.Diagnostic[] {
     };
   }
   const program = ts.createProgram(files, options, host);
-  return ts.getPreEmitDiagnostics(program).filter((d) => d.file && files.includes(resolve(d.file.fileName)));
+  return ts
+    .getPreEmitDiagnostics(program)
+    .filter((d) => d.file && files.includes(resolve(d.file.fileName)));
 }
 
 function where(d: ts.Diagnostic): string {
@@ -90,7 +96,9 @@ describe("compile errors", () => {
         const messages = errs.map((d) => ts.flattenDiagnosticMessageText(d.messageText, " "));
         if (messages.length === 0) problems.push(`line ${target + 1}: no error`);
         else if (m[1] && !messages.some((msg) => msg.includes(m[1].trim()))) {
-          problems.push(`line ${target + 1}: expected "${m[1].trim()}" in: ${messages.join(" | ")}`);
+          problems.push(
+            `line ${target + 1}: expected "${m[1].trim()}" in: ${messages.join(" | ")}`,
+          );
         }
       });
       expect(count).toBeGreaterThan(0);

@@ -37,7 +37,11 @@ base.node("input", { path: "input.path" }, ({ path }) => path);
 // `.any` inputs the function does not accept (it expects only strings)
 const mixed = base.node("count", { rows: "load" }, ({ rows }) => rows.length);
 // @ts-expect-error: Types of property 'r' are incompatible
-mixed.any("first", { r: ["names", "count"] }, (a: { r: { from: "names" | "count"; value: string[] } }) => a.r.value);
+mixed.any(
+  "first",
+  { r: ["names", "count"] },
+  (a: { r: { from: "names" | "count"; value: string[] } }) => a.r.value,
+);
 
 // a select case that does not exist
 const routed = base.select("route", { rows: "load" }, ({ rows }) =>
@@ -56,7 +60,9 @@ cond.node("x", { rows: "big.maybe" }, cleanRows);
 
 // `.sub` with an input of the wrong shape
 const child = dag<{ rows: Row[]; limit: number }>("child")
-  .node("top", { rows: "input.rows", limit: "input.limit" }, ({ rows, limit }) => rows.slice(0, limit))
+  .node("top", { rows: "input.rows", limit: "input.limit" }, ({ rows, limit }) =>
+    rows.slice(0, limit),
+  )
   .build();
 // @ts-expect-error: input 'rows' gets 'names' of the wrong type
 base.sub("nested", child, { rows: "names", limit: "input.minAge" });
@@ -88,7 +94,9 @@ const n: number | undefined = run.get("names");
 run.get("nope");
 
 // fragments check what they need
-const needsClean = fragment<{ clean: Row[] }>()((b) => b.node("score", { rows: "clean" }, ({ rows }) => rows.length));
+const needsClean = fragment<{ clean: Row[] }>()((b) =>
+  b.node("score", { rows: "clean" }, ({ rows }) => rows.length),
+);
 // @ts-expect-error: fragment needs node 'clean'
 base.use(needsClean);
 
