@@ -36,12 +36,10 @@ base.node("input", { path: "input.path" }, ({ path }) => path);
 
 // `.any` inputs the function does not accept (it expects only strings)
 const mixed = base.node("count", { rows: "load" }, ({ rows }) => rows.length);
+type OnlyStrings = (a: { r: { from: "names" | "count"; value: string[] } }) => string[];
+const onlyStrings: OnlyStrings = (a) => a.r.value;
 // @ts-expect-error: Types of property 'r' are incompatible
-mixed.any(
-  "first",
-  { r: ["names", "count"] },
-  (a: { r: { from: "names" | "count"; value: string[] } }) => a.r.value,
-);
+mixed.any("first", { r: ["names", "count"] }, onlyStrings);
 
 // a select case that does not exist
 const routed = base.select("route", { rows: "load" }, ({ rows }) =>
