@@ -449,10 +449,10 @@ class Scheduler implements ExecEnv {
     this.afterResolve(i, "failed", undefined, st.endMs[i] - st.startMs[i]);
   }
 
-  private recordFailure(i: number, err: NodeError): void {
+  private recordFailure(i: number, err: NodeError, endMs = performance.now() - this.t0): void {
     const st = this.state;
     st.statuses[i] = FAILED;
-    st.endMs[i] = performance.now() - this.t0;
+    st.endMs[i] = endMs;
     st.errors.push(err);
     this.anyFailed = true;
     this.emit?.({
@@ -524,18 +524,9 @@ class Scheduler implements ExecEnv {
   private journalFailed(i: number, status: string, e: unknown): void {
     const st = this.state;
     if (status === "completed") {
-      st.statuses[i] = FAILED;
       st.values[i] = undefined;
       const err = new NodeError(this.p.names[i], e);
-      st.errors.push(err);
-      this.anyFailed = true;
-      this.emit?.({
-        type: "node-fail",
-        runId: this.runId,
-        node: this.p.names[i],
-        error: err,
-        at: now(),
-      });
+      this.recordFailure(i, err, st.endMs[i]);
       if (this.strategy === "fail-fast") {
         this.stopRun(`run stopped after '${this.p.names[i]}' failed`);
         this.controller.abort(err);
