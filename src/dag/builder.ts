@@ -45,6 +45,11 @@ export interface DagOptions {
   module?: string;
   /** A description shown in diagrams. */
   doc?: string;
+  /**
+   * Declares that runs are checkpointed: `weft compile` then checks that every node's output
+   * type can be stored (WEFT030).
+   */
+  durable?: boolean;
 }
 
 class Builder {

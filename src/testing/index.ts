@@ -3,3 +3,5 @@
  */
 export * from "./arbitraries.js";
 export * from "./properties.js";
+export * from "./fsm-arbitraries.js";
+export * from "./from-schema.js";

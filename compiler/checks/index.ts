@@ -1,0 +1,231 @@
+/**
+ * Checks run on extracted workflows: graph validity (from `validateGraph`), durability of node
+ * outputs, and warnings for results nothing uses.
+ */
+import type { ts } from "ts-morph";
+import type { GraphIssue } from "../../src/graph/errors.js";
+import type { Graph, GraphNode, SourceLocation } from "../../src/graph/types.js";
+import { INPUT } from "../../src/graph/types.js";
+import { validateGraph } from "../../src/graph/validate.js";
+import { diagnostic, type Diagnostic, type DiagnosticCode } from "../diagnostics.js";
+import type { ExtractedWorkflow } from "../extract/workflow.js";
+import { nearestName } from "../nearest-name.js";
+import { describePath, findUnstorable } from "./storable.js";
+
+const ISSUE_CODES: Record<GraphIssue["code"], DiagnosticCode> = {
+  "dangling-ref": "WEFT001",
+  "unknown-port": "WEFT002",
+  cycle: "WEFT003",
+  "duplicate-node": "WEFT004",
+  "invalid-name": "WEFT005",
+  "missing-output": "WEFT006",
+  "unreachable-state": "WEFT010",
+  "no-stop": "WEFT011",
+  "unknown-state": "WEFT012",
+};
+
+/** Fix hints appended to graph errors. */
+const HINTS: Partial<Record<GraphIssue["code"], string>> = {
+  cycle: "a node can depend only on nodes added before it",
+  "duplicate-node": "node names must be unique within a workflow",
+  "missing-output": "name a node of the workflow in .returns()",
+  "unreachable-state": "add a transition into it or remove it",
+  "no-stop": "make a path from it reach a terminal state or a stop(...)",
+};
+
+/**
+ * Every diagnostic of one extracted workflow.
+ *
+ * @example
+ * ```ts
+ * const diagnostics = checkWorkflow(extracted, checker);
+ * ```
+ */
+export function checkWorkflow(w: ExtractedWorkflow, checker: ts.TypeChecker): Diagnostic[] {
+  const out: Diagnostic[] = [];
+  // A partly read workflow has already been reported; checking the rest would only echo that.
+  if (!w.complete) return out;
+  out.push(
+    ...graphDiagnostics(w.graph, (issue, _g, at) =>
+      // Issues inside a sub-workflow point at the `.sub(...)` call that embeds it.
+      at.length === 0
+        ? issueLocation(w, issue)
+        : (w.graph.nodes[at[1] as number]?.source ?? w.graph.source),
+    ),
+  );
+  if (w.graph.kind === "dag") out.push(...unusedResults(w));
+  if (w.durable) out.push(...unstorableOutputs(w, checker));
+  for (const issue of w.schemaIssues) {
+    out.push(
+      diagnostic(
+        "WEFT103",
+        `input of workflow '${w.graph.name}': ${issue.path}: ${issue.message}; the input schema leaves it unchecked`,
+        w.graph.source,
+        w.graph.name,
+      ),
+    );
+  }
+  return out;
+}
+
+/**
+ * Diagnostics from `validateGraph` for a graph and its sub-workflows; `locate` places each issue
+ * (a hand-edited graph file has no source, so its caller locates issues in the file instead).
+ */
+export function graphDiagnostics(
+  graph: Graph,
+  locate: (issue: GraphIssue, graph: Graph, at: GraphPath) => SourceLocation | undefined,
+): Diagnostic[] {
+  const out: Diagnostic[] = [];
+  const visit = (g: Graph, prefix: string, at: GraphPath): void => {
+    for (const issue of validateGraph(g)) {
+      const hint = issue.code === "dangling-ref" ? danglingHint(g, issue) : HINTS[issue.code];
+      const message = `${prefix}${issue.message}${hint ? `; ${hint}` : ""}`;
+      out.push(diagnostic(ISSUE_CODES[issue.code], message, locate(issue, g, at), graph.name));
+    }
+    g.nodes.forEach((n, i) => {
+      if (n.subgraph) {
+        visit(n.subgraph, `${prefix}in sub-workflow '${n.subgraph.name}' of node '${n.name}': `, [
+          ...at,
+          "nodes",
+          i,
+          "subgraph",
+        ]);
+      }
+    });
+  };
+  visit(graph, `workflow '${graph.name}': `, []);
+  return out;
+}
+
+/** Where a (sub-)graph sits inside the root graph: `["nodes", 3, "subgraph"]`, `[]` for the root. */
+export type GraphPath = readonly (string | number)[];
+
+/** The field of a graph document an issue is best shown at, relative to its graph. */
+export function issueField(graph: Graph, issue: GraphIssue): (string | number)[] {
+  const [a, b] = issue.nodes;
+  switch (issue.code) {
+    case "dangling-ref":
+    case "unknown-port": {
+      const i = graph.edges.findIndex(
+        (e) => (e.from === a && e.to === b) || (e.to === a && e.from === b),
+      );
+      return i >= 0 ? ["edges", i] : [];
+    }
+    case "missing-output":
+      return ["output"];
+    case "unknown-state": {
+      if (graph.fsm?.initial === a) return ["fsm", "initial"];
+      const j = graph.fsm?.terminal.indexOf(a) ?? -1;
+      return j >= 0 ? ["fsm", "terminal", j] : ["fsm"];
+    }
+    case "duplicate-node": {
+      const i = graph.nodes.map((n) => n.name).lastIndexOf(a);
+      return i >= 0 ? ["nodes", i, "name"] : [];
+    }
+    default: {
+      const i = graph.nodes.findIndex((n) => n.name === a);
+      return i >= 0 ? ["nodes", i, "name"] : [];
+    }
+  }
+}
+
+function danglingHint(g: Graph, issue: GraphIssue): string | undefined {
+  const missing = issue.nodes[1];
+  const known = g.nodes.map((n) => n.name);
+  const near = nearestName(missing, known);
+  return near ? `did you mean '${near}'?` : undefined;
+}
+
+/** Where an issue of an extracted workflow is written in source. */
+function issueLocation(w: ExtractedWorkflow, issue: GraphIssue): SourceLocation | undefined {
+  const g = w.graph;
+  const [a, b] = issue.nodes;
+  const nodeAt = (name: string | undefined, last = false): SourceLocation | undefined => {
+    const list = g.nodes.filter((n) => n.name === name);
+    return (last ? list[list.length - 1] : list[0])?.source;
+  };
+  switch (issue.code) {
+    case "dangling-ref":
+    case "unknown-port": {
+      const edge = g.edges.find(
+        (e) => (e.to === a && e.from === b) || (e.from === a && e.to === b),
+      );
+      return (edge && w.facts.edgeSources.get(edge)) ?? nodeAt(a) ?? g.source;
+    }
+    case "duplicate-node":
+      return nodeAt(a, true) ?? g.source;
+    default:
+      return nodeAt(a) ?? g.source;
+  }
+}
+
+/** WEFT102 and WEFT101: results and select cases nothing consumes. */
+function unusedResults(w: ExtractedWorkflow): Diagnostic[] {
+  const g = w.graph;
+  const out: Diagnostic[] = [];
+  const consumers = new Map<string, Set<string | undefined>>();
+  for (const e of g.edges) {
+    if (e.from === INPUT) continue;
+    const set = consumers.get(e.from) ?? new Set();
+    set.add(e.port?.split(".")[0]);
+    consumers.set(e.from, set);
+  }
+  for (const n of g.nodes) {
+    const used = consumers.get(n.name);
+    if (!used && n.name !== g.output && !sideEffectOnly(n)) {
+      out.push(
+        diagnostic(
+          "WEFT102",
+          `workflow '${g.name}': the result of node '${n.name}' is not used by any node and is not the output; ` +
+            `consume it, make it the output with .returns("${n.name}"), or mark it { runIf: "always" } if it runs for its effect`,
+          n.source ?? g.source,
+          g.name,
+        ),
+      );
+    }
+    if (n.kind === "select" && n.ports && n.name !== g.output && !used?.has(undefined)) {
+      for (const c of n.ports) {
+        if (used?.has(c)) continue;
+        out.push(
+          diagnostic(
+            "WEFT101",
+            `workflow '${g.name}': case '${c}' of select '${n.name}' is not consumed by any node, so values routed to it are dropped; ` +
+              `add a node that depends on '${n.name}.${c}' or stop returning select("${c}", ...)`,
+            w.facts.caseSources.get(`${n.name}.${c}`) ?? n.source ?? g.source,
+            g.name,
+          ),
+        );
+      }
+    }
+  }
+  return out;
+}
+
+function sideEffectOnly(n: GraphNode): boolean {
+  return n.options?.runIf === "always" || n.options?.runIf === "any-failed";
+}
+
+/** WEFT030: node outputs of a durable workflow that a checkpoint store cannot hold. */
+function unstorableOutputs(w: ExtractedWorkflow, checker: ts.TypeChecker): Diagnostic[] {
+  const g = w.graph;
+  const out: Diagnostic[] = [];
+  for (const n of g.nodes) {
+    const t = w.facts.nodeTypes.get(n.name);
+    if (!t) continue;
+    const bad = findUnstorable(checker, t);
+    if (!bad) continue;
+    const where = describePath(bad.path);
+    out.push(
+      diagnostic(
+        "WEFT030",
+        `workflow '${g.name}' is durable, but the output of ${g.kind === "fsm" ? "state" : "node"} '${n.name}' (${n.type ?? "?"}) ` +
+          `cannot be checkpointed: ${where === "the value" ? "it" : where} ${bad.reason}; return plain data ` +
+          `(primitives, plain objects, arrays, Map, Set, Date) and keep live resources inside the node`,
+        n.source ?? g.source,
+        g.name,
+      ),
+    );
+  }
+  return out;
+}

@@ -1,0 +1,75 @@
+/** `weft viz`: a diagram of a workflow from source (read statically) or from a graph file. */
+import { readFileSync } from "node:fs";
+import type { Graph } from "../../src/graph/types.js";
+import type { RunRecord } from "../../src/run/types.js";
+import { parseRunRecord } from "../../src/serialize/index.js";
+import { toDot, toHtml, toMermaid, toSvg } from "../../src/viz/index.js";
+import { formatDiagnostic } from "../diagnostics.js";
+import { writeIfChanged } from "../write.js";
+import { isGraphFile, readGraphFile } from "./graph-file.js";
+import { CliError, type CliIO } from "./output.js";
+import { pickWorkflow } from "./pick.js";
+
+/** Options of `weft viz`. */
+export interface VizCommandOptions {
+  format: string;
+  workflow?: string;
+  run?: string;
+  out?: string;
+}
+
+const FORMATS = ["mermaid", "dot", "svg", "html"] as const;
+
+/** Runs `weft viz`; resolves to the exit code. */
+export async function vizCommand(
+  file: string,
+  options: VizCommandOptions,
+  io: CliIO,
+): Promise<number> {
+  const format = options.format as (typeof FORMATS)[number];
+  if (!FORMATS.includes(format)) {
+    throw new CliError(`--format must be one of ${FORMATS.join(", ")}, got '${options.format}'`);
+  }
+  const graph = loadGraph(file, options.workflow);
+  let run: RunRecord | undefined;
+  if (options.run) {
+    let text: string;
+    try {
+      text = readFileSync(options.run, "utf8");
+    } catch (err) {
+      throw new CliError(`cannot read run record '${options.run}': ${(err as Error).message}`);
+    }
+    try {
+      run = parseRunRecord(text, { file: options.run });
+    } catch (err) {
+      throw new CliError((err as Error).message);
+    }
+    if (run.workflow !== graph.name) {
+      throw new CliError(
+        `run record '${options.run}' is a run of '${run.workflow}', not of '${graph.name}'`,
+      );
+    }
+  }
+  const text =
+    format === "mermaid"
+      ? toMermaid(graph, { run })
+      : format === "dot"
+        ? toDot(graph, { run })
+        : format === "svg"
+          ? await toSvg(graph, { run })
+          : await toHtml(graph, { run });
+  if (options.out) writeIfChanged(options.out, text);
+  else io.out.write(text.endsWith("\n") ? text : `${text}\n`);
+  return 0;
+}
+
+/** The graph of a source file's workflow or of a graph document; errors if it is invalid. */
+export function loadGraph(file: string, workflow: string | undefined): Graph {
+  if (isGraphFile(file)) {
+    const { graph, diagnostics } = readGraphFile(file);
+    const errors = diagnostics.filter((d) => d.severity === "error");
+    if (!graph || errors.length > 0) throw new CliError(errors.map(formatDiagnostic).join("\n"));
+    return graph;
+  }
+  return pickWorkflow(file, workflow).workflow.graph;
+}
