@@ -43,14 +43,14 @@ export class DagRunResult<R, O> implements DagRun<R, O> {
     for (let i = 0; i < p.n; i++) {
       const st = s.statuses[i];
       if (st === COMPLETED || st === 4) {
-        if (s.order.includes(i) || s.endMs[i] > 0) nodeMs[p.names[i]] = s.endMs[i] - s.startMs[i];
+        if (s.endMs[i] > 0) nodeMs[p.names[i]] = round(s.endMs[i] - s.startMs[i]);
       }
       if (st === COMPLETED && s.endMs[i] > 0) executed++;
       else if (st === 3) skipped++;
       else if (st === 4) failed++;
     }
     this.cachedMetrics = {
-      totalMs: s.totalMs,
+      totalMs: round(s.totalMs),
       nodeMs,
       executed,
       skipped,
