@@ -1,5 +1,6 @@
 import { randomUUID } from "node:crypto";
-import type { Graph } from "../graph/types.js";
+import { INPUT, type Graph } from "../graph/types.js";
+import { InputError } from "../run/types.js";
 import { assertValidGraph } from "../graph/validate.js";
 import type { NodeOptions, RunOptions } from "../run/options.js";
 import type { CheckpointStore } from "../run/store/types.js";
@@ -120,6 +121,7 @@ class DagImpl {
     resuming = false,
   ): DagRunResult<unknown, unknown> | Promise<DagRunResult<unknown, unknown>> {
     const p = this.prep();
+    if (!resuming) checkInput(this.graph, input);
     const runId = options.runId ?? randomUUID();
     const services: RunServices | Promise<RunServices> = attachRunServices({
       workflow: this,
@@ -159,4 +161,21 @@ class DagImpl {
     };
     return services instanceof Promise ? services.then(go) : go(services);
   }
+}
+
+/**
+ * The run input must be an object when nodes read its fields; a clear error here beats every
+ * such node receiving `undefined`. (Field types are checked by the compiler's schema, and by
+ * `weft run` before anything runs.)
+ */
+function checkInput(graph: Graph, input: unknown): void {
+  if (typeof input === "object" && input !== null) return;
+  const fields = new Set<string>();
+  for (const e of graph.edges) {
+    if (e.from === INPUT && e.port !== undefined) fields.add(e.port.split(".")[0]);
+  }
+  if (fields.size === 0) return;
+  throw new InputError(
+    `workflow '${graph.name}' needs an input object with ${[...fields].map((f) => `'${f}'`).join(", ")}; got ${input === null ? "null" : typeof input}`,
+  );
 }

@@ -347,3 +347,15 @@ describe("DAG runtime", () => {
     );
   });
 });
+
+describe("run input", () => {
+  it("rejects a missing input object with an error naming the fields nodes read", async () => {
+    const wf = dag<{ path: string; n: number }>("needs")
+      .node("a", { p: "input.path", n: "input.n" }, ({ p, n }) => p.repeat(n))
+      .build();
+    await expect(wf.run(undefined as never)).rejects.toThrow(
+      "workflow 'needs' needs an input object with 'path', 'n'; got undefined",
+    );
+    expect(() => wf.runSync(42 as never)).toThrow(/got number/);
+  });
+});
