@@ -1,10 +1,12 @@
 /**
- * Order processing as a function-return state machine: validate, reserve stock, charge (retrying
- * a declined card up to three times), ship. `done` and `failed` are terminal states. Later states
- * read earlier results with `ctx.get`, typed from the earlier handlers.
+ * Order processing as a function-return state machine: validate, reserve stock, charge, ship.
+ * The charge state has a retry policy: a declined card is tried again (3 attempts in all, with
+ * backoff), and when every attempt is declined its `onError` hook sends the order to `failed`.
+ * `done` and `failed` are terminal states. Later states read earlier results with `ctx.get`,
+ * typed from the earlier handlers (and from what `onError` supplies).
  * Run: npx tsx examples/order-processing.ts
  */
-import { fsm, next, stop } from "../src/index.js";
+import { fsm, next, stop, type RunEvent } from "../src/index.js";
 import { isMain } from "./main.js";
 
 export interface Order {
@@ -12,6 +14,11 @@ export interface Order {
   items: { sku: string; qty: number; cents: number }[];
   /** How many charge attempts the (simulated) payment gateway declines first. */
   declines: number;
+}
+
+/** The gateway said no; worth another try (other errors are not). */
+export class CardDeclined extends Error {
+  override name = "CardDeclined";
 }
 
 export const orders = fsm<Order>("order_processing")
@@ -24,33 +31,38 @@ export const orders = fsm<Order>("order_processing")
   .state(
     "charge",
     (order, ctx) => {
-      const attempt = ctx.visits("charge");
-      const declined = attempt <= order.declines;
-      ctx.metadata.attempts = attempt;
-      if (!declined)
-        return next("ship", {
-          receipt: `P-${order.id}-${attempt}`,
-          cents: ctx.get("validate") ?? 0,
-        });
-      return attempt < 3 ? next("charge", undefined) : next("failed", undefined);
+      ctx.metadata.attempts = ctx.attempt;
+      if (ctx.attempt <= order.declines)
+        throw new CardDeclined(`declined (attempt ${ctx.attempt})`);
+      return next("ship", {
+        receipt: `P-${order.id}-${ctx.attempt}`,
+        cents: ctx.get("validate") ?? 0,
+      });
     },
     {
-      to: ["charge", "ship", "failed"],
-      doc: "charges the card; retries a decline up to 3 attempts",
+      to: ["ship", "failed"],
+      retry: { attempts: 3, delayMs: 5, backoff: 2, retryOn: (e) => e instanceof CardDeclined },
+      hooks: {
+        onError: (error, _order, ctx) =>
+          error instanceof CardDeclined ? next("failed", { declined: ctx.attempt }) : undefined,
+      },
+      doc: "charges the card; a declined card is retried, 3 attempts in all",
     },
   )
   .state("ship", (order, ctx) => next("done", `T-${order.id}-${ctx.get("reserve")}`))
   .state("done", (_order, ctx) => {
     const payment = ctx.get("charge");
-    return stop(`shipped with tracking ${ctx.get("ship")}, paid ${payment?.cents} cents`);
+    const cents = payment && "cents" in payment ? payment.cents : 0;
+    return stop(`shipped with tracking ${ctx.get("ship")}, paid ${cents} cents`);
   })
-  .state("failed", (_order, ctx) =>
-    stop(
-      ctx.visits("charge") > 0
-        ? `payment declined ${ctx.visits("charge")} times`
+  .state("failed", (_order, ctx) => {
+    const payment = ctx.get("charge");
+    return stop(
+      payment && "declined" in payment
+        ? `payment declined ${payment.declined} times`
         : "nothing to order",
-    ),
-  )
+    );
+  })
   .build({ terminal: ["done", "failed"] });
 
 export async function main(): Promise<string[]> {
@@ -62,9 +74,14 @@ export async function main(): Promise<string[]> {
   ];
   for (const order of cases) {
     const metadata: Record<string, unknown> = {};
-    const run = await orders.run(order, { metadata });
+    const retries: string[] = [];
+    const onEvent = (e: RunEvent) => {
+      if (e.type === "node-retry") retries.push(`${e.node} #${e.attempt} after ${e.delayMs} ms`);
+    };
+    const run = await orders.run(order, { metadata, onEvent });
     out.push(`${order.id}: ${run.status} in ${run.state}: ${run.output}`);
     out.push(`  ${run.history.join(" -> ")} (charge attempts: ${metadata.attempts ?? 0})`);
+    if (retries.length > 0) out.push(`  retried: ${retries.join(", ")}`);
   }
   return out;
 }

@@ -21,6 +21,12 @@ export * from "./fsm/index.js";
 // plan
 export * from "./plan/index.js";
 // run policies and stores
+export {
+  closeThreadPool,
+  ThreadCloneError,
+  ThreadModuleError,
+  warmThreadPool,
+} from "./run/threads.js";
 export * from "./run/codec.js";
 export * from "./run/store/index.js";
 export * from "./run/trace.js";

@@ -17,18 +17,30 @@
  * ```
  */
 import type { Simplify } from "../dag/type-utils.js";
-import type { Graph, GraphEdge, GraphNode } from "../graph/types.js";
+import type { Graph } from "../graph/types.js";
 import { EventChannel } from "../run/event-channel.js";
-import type { RunEvent } from "../run/types.js";
+import { InputError, type RunEvent } from "../run/types.js";
+import { fsmGraph, type StateFacts } from "./graph.js";
+import { loadReplay, machineHash } from "./journal.js";
 import { checkDeclared, checkNames } from "./names.js";
 import {
+  checkPolicies,
+  resolvePolicies,
+  type FsmDefaults,
+  type ResolvedPolicies,
+  type StatePolicies,
+} from "./policies.js";
+import {
+  checkStore,
   Stepper,
+  type FsmResumeOptions,
   type FsmRun,
   type FsmRunArgs,
   type FsmRunOptions,
   type FsmStepper,
   type MachineDef,
   type RawHandler,
+  type StateContext,
   type StateHandler,
 } from "./run.js";
 import type { Transition, TransitionValue } from "./transition.js";
@@ -36,24 +48,51 @@ import type { Transition, TransitionValue } from "./transition.js";
 /** Cycle limit when `build` is given none. */
 export const DEFAULT_MAX_CYCLES = 1000;
 
-/** Options of `build`. */
-export interface FsmBuildOptions<S extends string> {
+/**
+ * Options of `build`.
+ *
+ * @example
+ * ```ts
+ * .build({ maxCycles: 100, terminal: ["done"], defaults: { retry: { attempts: 2 }, timeoutMs: 5_000 } })
+ * ```
+ */
+export interface FsmBuildOptions<S extends string, I = never> {
   /** Most handlers one run executes; reaching it ends the run with status `"max-cycles"`. */
   maxCycles?: number;
   /** States that end the run (status `"terminal"`) once their handler has run. */
   terminal?: readonly S[];
+  /** Policies for every state: a state's own `retry`/`timeoutMs` and hooks of the same name win. */
+  defaults?: FsmDefaults<I, S>;
 }
 
-/** Options of one state. */
-export interface StateOptions<To extends string> {
+/**
+ * Options of one state: where it may go, its policies (`retry`, `timeoutMs`, `hooks`; see
+ * {@link StatePolicies}) and a description. `I` is the run input, `V` the state's result type,
+ * `E` the transitions its `onError` hook may supply, `C` its context.
+ *
+ * @example
+ * ```ts
+ * .state("charge", charge, {
+ *   to: ["ship", "failed"],
+ *   retry: { attempts: 3, delayMs: 200, backoff: 2, retryOn: (e) => e instanceof DeclinedError },
+ *   timeoutMs: 10_000,
+ *   hooks: { onError: (e) => next("failed", String(e)) },
+ * })
+ * ```
+ */
+export interface StateOptions<
+  To extends string = string,
+  I = never,
+  V = unknown,
+  E = never,
+  C = StateContext,
+> extends StatePolicies<I, V, E, C> {
   /**
    * The states the handler may go to. When given, `next` to any other state does not compile,
    * and the machine's graph has exactly these transitions (otherwise they are read, best effort,
    * from the handler's source).
    */
   to?: readonly To[];
-  /** Fails the run when the handler takes longer (its `ctx.signal` aborts). */
-  timeoutMs?: number;
   /** Description, shown in the graph and diagrams. */
   doc?: string;
 }
@@ -91,18 +130,24 @@ export interface FsmBuilder<I, S extends string, R> {
   /** The state a run starts in (the first declared state by default). */
   initial(state: S): FsmBuilder<I, S, R>;
   /**
-   * The handler of state `name`; once per state. What it passes to `next`/`stop` becomes the
-   * state's result type, and `next` targets must be declared states (or among `options.to`).
+   * The handler of state `name`; once per state. What it passes to `next`/`stop` (and what an
+   * `onError` hook supplies) becomes the state's result type, and `next` targets must be
+   * declared states (or among `options.to`).
    */
-  state<K extends S, T extends Transition<To, unknown>, const To extends S = S>(
+  state<
+    K extends S,
+    T extends Transition<To, unknown>,
+    const To extends S = S,
+    E extends Transition<To, unknown> = never,
+  >(
     name: StateName<S, R, K>,
     handler: StateHandler<I, S, R, T>,
-    options?: StateOptions<To>,
-  ): FsmBuilder<I, S, string extends S ? R : R & { [P in K]: TransitionValue<T> }>;
+    options?: StateOptions<To, I, TransitionValue<NoInfer<T>>, E, StateContext<S, R>>,
+  ): FsmBuilder<I, S, string extends S ? R : R & { [P in K]: TransitionValue<T | E> }>;
   /** The machine. Every declared state needs a handler first (a compile error names the ones missing). */
   build(
     this: FsmBuilder<I, S, R> & MissingHandlers<S, R>,
-    options?: FsmBuildOptions<S>,
+    options?: FsmBuildOptions<S, I>,
   ): FsmMachine<I, S, Simplify<R>>;
 }
 
@@ -118,6 +163,19 @@ export interface FsmMachine<I, S extends string, R> {
   readonly graph: Graph;
   /** Runs from the initial state until a stop, a terminal state, the cycle limit or a failure. */
   run(...args: FsmRunArgs<I>): Promise<FsmRun<S, R>>;
+  /**
+   * Finishes a run journaled with `run(input, { checkpoint, runId })` whose process died (or
+   * that failed or was cancelled): journaled visits are replayed from the store, not run again,
+   * and the machine continues from where the journal ends, with the input stored for the run.
+   *
+   * @example
+   * ```ts
+   * const store = sqliteStore("orders.sqlite");
+   * // after a crash, in a new process:
+   * const r = await orders.resume("order-42", { checkpoint: store });
+   * ```
+   */
+  resume(runId: string, options: FsmResumeOptions): Promise<FsmRun<S, R>>;
   /** Runs the machine and yields its events as they happen; `.result` resolves to the run. */
   stream(...args: FsmRunArgs<I>): FsmRunStream<S, R>;
   /** A stepper that runs one handler per `step()`. */
@@ -129,9 +187,8 @@ export interface FsmRunStream<S extends string, R> extends AsyncIterable<RunEven
   readonly result: Promise<FsmRun<S, R>>;
 }
 
-interface StateDef {
+interface StateDef extends StateFacts {
   handler: RawHandler;
-  options: StateOptions<string>;
 }
 
 interface BuilderData {
@@ -163,6 +220,8 @@ export function fsm<I = undefined>(name: string): FsmStart<I> {
   } as unknown as FsmStart<I>;
 }
 
+type LooseOptions = StateOptions<string, unknown, unknown, unknown, unknown>;
+
 // The typed surface is the FsmBuilder interface; this object is its untyped implementation.
 // Each call returns a new builder, so a partly built machine can be reused.
 function builder(data: BuilderData): FsmBuilder<never, string, never> {
@@ -172,7 +231,7 @@ function builder(data: BuilderData): FsmBuilder<never, string, never> {
       checkDeclared(data.name, "initial state", state, declared);
       return builder({ ...data, initial: state });
     },
-    state(name: string, handler: unknown, options: StateOptions<string> = {}) {
+    state(name: string, handler: unknown, options: LooseOptions = {}) {
       checkDeclared(data.name, "state", name, declared);
       if (data.defs.has(name)) {
         throw new TypeError(`machine '${data.name}': state '${name}' already has a handler`);
@@ -182,19 +241,26 @@ function builder(data: BuilderData): FsmBuilder<never, string, never> {
           `machine '${data.name}': the handler of state '${name}' is not a function`,
         );
       }
-      const t = options.timeoutMs;
-      if (t !== undefined && !(typeof t === "number" && t > 0 && Number.isFinite(t))) {
+      if (typeof options !== "object" || options === null) {
         throw new TypeError(
-          `machine '${data.name}': timeoutMs of '${name}' must be a positive number`,
+          `machine '${data.name}': the options of state '${name}' are not an object`,
         );
       }
+      checkPolicies(data.name, `'${name}'`, options);
       for (const to of options.to ?? [])
         checkDeclared(data.name, `target of '${name}'`, to, declared);
+      const { to, doc, retry, timeoutMs, hooks } = options;
+      const def: StateDef = {
+        handler: handler as RawHandler,
+        policies: { retry, timeoutMs, hooks },
+      };
+      if (to) def.to = to;
+      if (doc) def.doc = doc;
       const defs = new Map(data.defs);
-      defs.set(name, { handler: handler as StateDef["handler"], options });
+      defs.set(name, def);
       return builder({ ...data, defs });
     },
-    build(options: FsmBuildOptions<string> = {}) {
+    build(options: FsmBuildOptions<string, unknown> = {}) {
       return buildMachine(data, options);
     },
   } as unknown as FsmBuilder<never, string, never>;
@@ -202,7 +268,7 @@ function builder(data: BuilderData): FsmBuilder<never, string, never> {
 
 function buildMachine(
   data: BuilderData,
-  options: FsmBuildOptions<string>,
+  options: FsmBuildOptions<string, unknown>,
 ): FsmMachine<unknown, string, Record<string, unknown>> {
   const declared = new Set(data.states);
   const missing = data.states.filter((s) => !data.defs.has(s));
@@ -217,12 +283,24 @@ function buildMachine(
   if (!Number.isInteger(maxCycles) || maxCycles < 1) {
     throw new TypeError(`machine '${data.name}': maxCycles must be a positive integer`);
   }
-  const handlers = new Map<string, StateDef["handler"]>();
-  const timeouts = new Map<string, number>();
+  const defaults = options.defaults;
+  if (defaults !== undefined) {
+    if (typeof defaults !== "object" || defaults === null) {
+      throw new TypeError(`machine '${data.name}': build option 'defaults' is not an object`);
+    }
+    checkPolicies(data.name, "the defaults", defaults);
+  }
+  const handlers = new Map<string, RawHandler>();
+  const policies = new Map<string, ResolvedPolicies>();
   for (const [s, d] of data.defs) {
     handlers.set(s, d.handler);
-    if (d.options.timeoutMs !== undefined) timeouts.set(s, d.options.timeoutMs);
+    const resolved = resolvePolicies(defaults, d.policies);
+    if (resolved) policies.set(s, resolved);
   }
+  const graph = fsmGraph(
+    { name: data.name, states: data.states, initial: data.initial, terminal, maxCycles, defaults },
+    data.defs,
+  );
   const def: MachineDef = {
     name: data.name,
     states: data.states,
@@ -230,12 +308,14 @@ function buildMachine(
     terminal: new Set(terminal),
     maxCycles,
     handlers,
-    timeouts,
+    policies,
+    hash: machineHash(graph),
   };
-  const graph = fsmGraph(data, terminal, maxCycles);
   const start = (input?: unknown, runOptions?: FsmRunOptions) =>
     new Stepper<string, Record<string, unknown>>(def, input, runOptions);
-  const run = (input?: unknown, runOptions?: FsmRunOptions) => start(input, runOptions).finish();
+  // async, so bad options reject the returned promise rather than throw.
+  const run = async (input?: unknown, runOptions?: FsmRunOptions) =>
+    start(input, runOptions).finish();
   return {
     kind: "fsm",
     name: data.name,
@@ -246,6 +326,26 @@ function buildMachine(
     graph,
     start,
     run,
+    resume: async (runId: string, resumeOptions: FsmResumeOptions) => {
+      if (typeof runId !== "string" || runId === "") {
+        throw new InputError(`machine '${data.name}': resume needs the id of the run to finish`);
+      }
+      const store = resumeOptions?.checkpoint;
+      if (store === undefined) {
+        throw new InputError(
+          `machine '${data.name}': resume of run '${runId}' needs the 'checkpoint' store it was journaled to`,
+        );
+      }
+      checkStore(store, "resume option 'checkpoint'");
+      const { input, visits } = await loadReplay(store, runId, {
+        machine: data.name,
+        graphHash: def.hash,
+        initial: data.initial,
+        states: declared,
+      });
+      const runOptions: FsmRunOptions = { ...resumeOptions, runId };
+      return new Stepper<string, Record<string, unknown>>(def, input, runOptions, visits).finish();
+    },
     stream: (input?: unknown, runOptions: FsmRunOptions = {}) => {
       const channel = new EventChannel<RunEvent>();
       const result = run(input, {
@@ -260,56 +360,4 @@ function buildMachine(
       return Object.assign(channel, { result });
     },
   };
-}
-
-function fsmGraph(data: BuilderData, terminal: string[], maxCycles: number): Graph {
-  const nodes: GraphNode[] = [];
-  const edges: GraphEdge[] = [];
-  for (const s of data.states) {
-    const d = data.defs.get(s) as StateDef;
-    const node: GraphNode = { name: s, kind: "state" };
-    const scanned = scanHandler(d.handler, data.states);
-    const targets = d.options.to ? [...new Set(d.options.to)] : scanned.targets;
-    if (targets) node.targets = targets;
-    if (scanned.canStop !== undefined) node.canStop = scanned.canStop;
-    if (d.handler.name && d.handler.name !== s) node.fn = { name: d.handler.name };
-    if (d.options.timeoutMs !== undefined) node.options = { timeoutMs: d.options.timeoutMs };
-    if (d.options.doc) node.doc = d.options.doc;
-    nodes.push(node);
-    for (const to of targets ?? []) edges.push({ from: s, to });
-  }
-  return {
-    version: 1,
-    kind: "fsm",
-    name: data.name,
-    nodes,
-    edges,
-    fsm: { initial: data.initial, terminal, maxCycles, style: "function" },
-  };
-}
-
-/**
- * Reads a handler's transitions from its source text: the targets of `next("...")` calls and
- * whether it calls `stop(`. Best effort, for graphs and diagrams of machines built at run time
- * (the compiler reads them from the TypeScript source instead): targets are `undefined` unless
- * every `next(` call names a declared state literally, and `canStop` is `undefined` when nothing
- * is known.
- */
-export function scanHandler(
-  handler: (...args: never[]) => unknown,
-  states: readonly string[],
-): { targets?: string[]; canStop?: boolean } {
-  const src = Function.prototype.toString.call(handler);
-  // `next(`, and `(0, mod.next)(` as CommonJS transpilers write an imported call.
-  const calls = [...src.matchAll(/\bnext\)?\s*\(\s*(?:(["'`])([^"'`]*)\1)?/g)];
-  const canStop = /\bstop\)?\s*\(/.test(src);
-  if (calls.length === 0) return canStop ? { targets: [], canStop } : {};
-  const declared = new Set(states);
-  const targets: string[] = [];
-  for (const m of calls) {
-    const to = m[2];
-    if (to === undefined || !declared.has(to)) return canStop ? { canStop } : {};
-    if (!targets.includes(to)) targets.push(to);
-  }
-  return { targets, canStop };
 }

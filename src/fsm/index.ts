@@ -8,6 +8,7 @@ export {
   type TransitionValue,
 } from "./transition.js";
 export type {
+  FsmResumeOptions,
   FsmRun,
   FsmRunArgs,
   FsmRunOptions,
@@ -27,6 +28,14 @@ export {
   type FsmStart,
   type StateOptions,
 } from "./fsm.js";
+export {
+  InvalidTransitionError,
+  type DefaultStateHooks,
+  type FsmDefaults,
+  type StateHooks,
+  type StatePolicies,
+} from "./policies.js";
+export type { FsmVisitRecord } from "./journal.js";
 export {
   machine,
   TransitionError,

@@ -1,26 +1,28 @@
 /**
- * Running a function-return state machine: the stepper that `machine.start(input)` gives, and the
- * run result that `machine.run(input)` (which drives a stepper to the end) returns.
+ * Running a function-return state machine: the stepper that `machine.start(input)` gives (the
+ * one execution core: `run` and `resume` drive a stepper to the end), and the types of runs.
  */
 import { randomUUID } from "node:crypto";
-import { withTimeout } from "../run/execute.js";
+import type { CheckpointStore } from "../run/store/types.js";
 import {
+  InputError,
   NodeError,
-  RunFailedError,
   type FsmStatus,
   type NodeContext,
-  type NodeStatus,
   type Progress,
   type RunEvent,
   type RunMetrics,
   type RunRecord,
 } from "../run/types.js";
-import { isTransition, type Transition } from "./transition.js";
+import { fsmJournal, type FsmJournal, type ReplayedVisit } from "./journal.js";
+import { checkTransition, runVisit, type ResolvedPolicies } from "./policies.js";
+import { FsmRunResult } from "./result.js";
+import { next, stop, type Transition } from "./transition.js";
 
 /**
  * What a state handler receives as its second argument. It is a {@link NodeContext} (so helpers
- * written for DAG nodes work in states too; `node` is the state and `attempt` is always 1) plus
- * what is particular to state machines.
+ * written for DAG nodes work in states too; `node` is the state) plus what is particular to
+ * state machines.
  */
 export interface StateContext<S extends string = string, R = {}> extends NodeContext {
   /** The state being executed. */
@@ -29,7 +31,7 @@ export interface StateContext<S extends string = string, R = {}> extends NodeCon
   readonly cycle: number;
   /** The state that ran before this one and its result, or `undefined` on the first cycle. */
   readonly previous: { readonly state: S; readonly value: unknown } | undefined;
-  /** Entries of `state` so far in this run, the current one included. */
+  /** Entries of `state` so far in this run, the current one included (retries do not count). */
   visits(state: S): number;
   /**
    * Result of an earlier visit of `state` (the latest, or the 0-based `visit`); `undefined` when
@@ -57,6 +59,33 @@ export interface FsmRunOptions {
   onEvent?: (event: RunEvent) => void;
   /** Overrides the machine's `maxCycles` for this run. */
   maxCycles?: number;
+  /**
+   * Journals each state visit to this store (under `runId`) before the machine moves on, so
+   * `machine.resume(runId, { checkpoint })` can finish the run after a crash.
+   */
+  checkpoint?: CheckpointStore;
+  /**
+   * With `checkpoint`: journal a copy of `ctx.metadata` after each visit, so a resumed run
+   * continues with the metadata the last journaled visit left (default `true`). Metadata must
+   * then be storable (plain data, Map, Set, Date, ...); turn this off for metadata that is not,
+   * and resumed runs start from `options.metadata` instead.
+   */
+  journalMetadata?: boolean;
+}
+
+/**
+ * Options of `machine.resume(runId, options)`: a run's options, with the store required (the run
+ * id is the one resumed, and the input is the one stored with the run).
+ *
+ * @example
+ * ```ts
+ * const options: FsmResumeOptions = { checkpoint: sqliteStore("runs.sqlite"), metadata: {} };
+ * const r = await orders.resume("order-42", options);
+ * ```
+ */
+export interface FsmResumeOptions extends Omit<FsmRunOptions, "runId" | "checkpoint"> {
+  /** The store the run was journaled to. */
+  checkpoint: CheckpointStore;
 }
 
 /** `run(input, options)`, with `input` optional when the machine's input type allows `undefined`. */
@@ -69,7 +98,7 @@ export type StateRef<K extends string> = K | `${K}.${number}`;
 
 /** What one `step()` did. */
 export interface FsmStep<S extends string, R> {
-  /** The state whose handler ran. */
+  /** The state whose handler ran (or whose journaled visit was replayed). */
   state: S;
   /** Its result for this visit (`undefined` if it failed). */
   value: R[keyof R] | undefined;
@@ -92,7 +121,7 @@ export interface FsmRun<S extends string, R> {
   readonly status: FsmStatus;
   /** States entered, in order (one entry per cycle). */
   readonly history: readonly S[];
-  /** Handlers executed. */
+  /** Visits (handlers executed, or replayed from a journal on resume). */
   readonly cycles: number;
   /** The last state that ran (`undefined` if the run was cancelled before the first). */
   readonly state: S | undefined;
@@ -100,6 +129,7 @@ export interface FsmRun<S extends string, R> {
   readonly output: R[keyof R] | undefined;
   /** The error of a failed or cancelled run; `cause` is what the handler threw. */
   readonly error: Error | undefined;
+  /** `executed` counts handlers run by this process (replayed visits of a resume are not). */
   readonly metrics: RunMetrics;
   /** Result of `state` on its latest visit, or on the 0-based `visit` (`"state.2"` works too). */
   get<K extends S & keyof R>(ref: StateRef<K>, visit?: number): R[K] | undefined;
@@ -140,7 +170,10 @@ export interface MachineDef {
   terminal: ReadonlySet<string>;
   maxCycles: number;
   handlers: ReadonlyMap<string, RawHandler>;
-  timeouts: ReadonlyMap<string, number>;
+  /** Each state's policies with the machine defaults merged in (absent: none). */
+  policies: ReadonlyMap<string, ResolvedPolicies>;
+  /** What journaled runs are checked against on resume. */
+  hash: string;
 }
 
 /** Splits `"yellow.2"` into `["yellow", 2]`; a plain name (or an explicit `visit`) passes through. */
@@ -152,28 +185,26 @@ function parseStateRef(ref: string, visit: number | undefined): [string, number 
   return Number.isInteger(n) ? [ref.slice(0, dot), n] : [ref, undefined];
 }
 
-const ABORTED = Symbol("aborted");
-
-/** Waits for `p` unless `signal` aborts first. */
-function raceAbort<T>(p: Promise<T>, signal: AbortSignal): Promise<T | typeof ABORTED> {
-  if (signal.aborted) return Promise.resolve(ABORTED);
-  return new Promise((resolve, reject) => {
-    const onAbort = (): void => resolve(ABORTED);
-    signal.addEventListener("abort", onAbort, { once: true });
-    p.then(
-      (v) => {
-        signal.removeEventListener("abort", onAbort);
-        resolve(v);
-      },
-      (e: unknown) => {
-        signal.removeEventListener("abort", onAbort);
-        reject(e);
-      },
+/** Throws unless `store` looks like a checkpoint store. */
+export function checkStore(store: unknown, option: string): asserts store is CheckpointStore {
+  const needed = ["beginRun", "record", "finishRun", "loadRun"] as const;
+  if (typeof store === "object" && store !== null) {
+    const s = store as Record<string, unknown>;
+    const missing = needed.filter((k) => typeof s[k] !== "function");
+    if (missing.length === 0) return;
+    throw new InputError(
+      `${option} must be a checkpoint store (memoryStore(), sqliteStore(path)); ` +
+        `this one has no ${missing.join(", ")}`,
     );
-  });
+  }
+  throw new InputError(
+    `${option} must be a checkpoint store (memoryStore(), sqliteStore(path)), got ${
+      store === null ? "null" : typeof store
+    }`,
+  );
 }
 
-/** The one execution core: `run` is `start(...).finish()`. */
+/** The one execution core: `run` is `start(...).finish()`, `resume` replays then finishes. */
 export class Stepper<S extends string, R> implements FsmStepper<S, R> {
   readonly runId: string;
   current: S;
@@ -181,10 +212,17 @@ export class Stepper<S extends string, R> implements FsmStepper<S, R> {
   status: FsmStatus | undefined;
   readonly history: S[] = [];
   cycles = 0;
+  private executed = 0;
   private readonly results = new Map<string, unknown[]>();
   private readonly nodeMs: Record<string, number> = {};
+  /** Attempts of each state's latest visit run by this process. */
+  private readonly attempts: Record<string, number> = {};
   private readonly metadata: Record<string, unknown>;
   private readonly maxCycles: number;
+  private readonly states: ReadonlySet<string>;
+  private readonly runSignal: AbortSignal;
+  private readonly journal: FsmJournal | undefined;
+  private beginning: Promise<void> | undefined;
   private readonly startedAt = performance.now();
   private endedAt = 0;
   private error: Error | undefined;
@@ -192,15 +230,33 @@ export class Stepper<S extends string, R> implements FsmStepper<S, R> {
   private failedState: string | undefined;
   private busy = false;
 
+  /**
+   * @param replay - visits journaled by an earlier process (resume): the first steps replay
+   * them in order instead of running their handlers.
+   */
   constructor(
     private readonly def: MachineDef,
     private readonly input: unknown,
     private readonly options: FsmRunOptions = {},
+    private readonly replay: readonly ReplayedVisit[] = [],
   ) {
     this.runId = options.runId ?? randomUUID();
     this.current = def.initial as S;
     this.metadata = options.metadata ?? {};
     this.maxCycles = options.maxCycles ?? def.maxCycles;
+    this.states = new Set(def.states);
+    this.runSignal = options.signal ?? new AbortController().signal;
+    if (options.checkpoint !== undefined) {
+      checkStore(options.checkpoint, "run option 'checkpoint'");
+      this.journal = fsmJournal({
+        store: options.checkpoint,
+        runId: this.runId,
+        machine: def.name,
+        graphHash: def.hash,
+        input,
+        journalMetadata: options.journalMetadata ?? true,
+      });
+    }
     this.emit({ type: "run-start", runId: this.runId, workflow: def.name, at: Date.now() });
   }
 
@@ -220,6 +276,12 @@ export class Stepper<S extends string, R> implements FsmStepper<S, R> {
     if (this.busy) throw new Error(`machine '${this.def.name}': step() called while a step runs`);
     this.busy = true;
     try {
+      // The run is opened in the store once, before its first visit (a failure rejects every step).
+      if (this.journal) {
+        const journal = this.journal;
+        this.beginning ??= (async () => journal.begin())();
+        await this.beginning;
+      }
       return await this.runState();
     } finally {
       this.busy = false;
@@ -233,64 +295,82 @@ export class Stepper<S extends string, R> implements FsmStepper<S, R> {
 
   private async runState(): Promise<FsmStep<S, R>> {
     const state = this.current;
-    const external = this.options.signal;
-    if (external?.aborted) return this.cancel(state, external, false);
+    if (this.runSignal.aborted) return this.cancel(state, false);
+    const replayed = this.replay[this.cycles];
+    if (replayed) return this.replayVisit(state, replayed);
 
-    // The visit counts from entry (in ctx.visits, and in the run even if the handler fails); its
-    // slot holds the result once there is one.
+    const { list, visit, cycle, last } = this.enter(state);
+    this.executed++;
+    this.emit({ type: "node-start", runId: this.runId, node: state, attempt: 1, at: Date.now() });
+    const t0 = performance.now();
+    const out = await runVisit({
+      state,
+      runId: this.runId,
+      handler: this.def.handlers.get(state) as RawHandler,
+      policies: this.def.policies.get(state),
+      input: this.input,
+      runSignal: this.runSignal,
+      // Handlers are typed by the builder; the runner sees them untyped.
+      context: (attempt, signal) =>
+        this.context(state, cycle, signal, last, attempt) as unknown as StateContext,
+      emit: (e) => this.emit(e),
+      check: (outcome, from) => checkTransition(outcome, from, this.states),
+    });
+    const ms = performance.now() - t0;
+    this.nodeMs[state] = (this.nodeMs[state] ?? 0) + ms;
+    this.attempts[state] = out.attempts;
+    if (!out.ok) {
+      if (out.cancelled) return this.cancel(state, true);
+      return this.fail(state, visit, out.error, out.attempts, ms);
+    }
+    const t = out.transition;
+    if (this.journal) {
+      // Journaled before the machine moves on: a crash after this point never runs it again.
+      try {
+        await this.journal.visit(state, visit, t, this.metadata, ms);
+      } catch (e) {
+        return this.fail(state, visit, e, out.attempts, ms);
+      }
+    }
+    this.emit({ type: "node-complete", runId: this.runId, node: state, ms, at: Date.now() });
+    return this.settle(state, list, visit, t);
+  }
+
+  /** Counts a visit from entry (in ctx.visits, and in the run even if the handler fails). */
+  private enter(state: S): { list: unknown[]; visit: number; cycle: number; last: S | undefined } {
+    const last = this.history.length > 0 ? this.history[this.history.length - 1] : undefined;
     const list = this.results.get(state) ?? [];
     this.results.set(state, list);
     const visit = list.push(undefined) - 1;
     this.history.push(state);
     const cycle = this.cycles++;
+    return { list, visit, cycle, last };
+  }
 
-    // The handler's signal aborts on the run's signal, or (through withTimeout, as DAG nodes
-    // time out) when the state's timeout passes.
-    const timeoutMs = this.def.timeouts.get(state);
-    const ctl = new AbortController();
-    const onExternal = (): void => ctl.abort(external?.reason);
-    external?.addEventListener("abort", onExternal, { once: true });
-    const last = this.history.length >= 2 ? this.history[this.history.length - 2] : undefined;
-    const ctx = this.context(state, cycle, ctl.signal, last);
+  /** Takes a journaled visit's transition without running the handler. */
+  private replayVisit(state: S, replayed: ReplayedVisit): Promise<FsmStep<S, R>> {
+    const { list, visit } = this.enter(state);
+    const { record } = replayed;
+    if (replayed.ms !== undefined) this.nodeMs[state] = (this.nodeMs[state] ?? 0) + replayed.ms;
+    if (record.metadata) {
+      // The same object stays shared (callers may hold it); its contents become the journaled ones.
+      for (const k of Object.keys(this.metadata)) delete this.metadata[k];
+      Object.assign(this.metadata, record.metadata);
+    }
+    const t: Transition =
+      record.kind === "next" ? next(record.to as string, record.value) : stop(record.value);
+    return this.settle(state, list, visit, t);
+  }
 
-    this.emit({ type: "node-start", runId: this.runId, node: state, attempt: 1, at: Date.now() });
-    const t0 = performance.now();
-    let outcome: unknown;
-    try {
-      const handler = this.def.handlers.get(state) as RawHandler;
-      const pending = handler(this.input, ctx as StateContext);
-      const timed = timeoutMs === undefined ? pending : withTimeout(pending, timeoutMs, state, ctl);
-      outcome = await raceAbort(Promise.resolve(timed), ctl.signal);
-    } catch (e) {
-      return this.fail(state, e);
-    } finally {
-      external?.removeEventListener("abort", onExternal);
-      this.nodeMs[state] = (this.nodeMs[state] ?? 0) + (performance.now() - t0);
-    }
-    if (outcome === ABORTED) {
-      if (external?.aborted) return this.cancel(state, external, true);
-      return this.fail(state, ctl.signal.reason);
-    }
-    if (!isTransition(outcome)) {
-      return this.fail(
-        state,
-        new TypeError(
-          `handler returned ${describe(outcome)}; return next(state, value) or stop(value)`,
-        ),
-      );
-    }
-    const t = outcome as Transition;
-    if (t.kind === "next" && !this.def.handlers.has(t.to)) {
-      return this.fail(
-        state,
-        new TypeError(`next('${t.to}'): no such state (declared: ${this.def.states.join(", ")})`),
-      );
-    }
+  /** Records a visit's result and follows its transition. */
+  private async settle(
+    state: S,
+    list: unknown[],
+    visit: number,
+    t: Transition,
+  ): Promise<FsmStep<S, R>> {
     list[visit] = t.value;
     this.output = t.value;
-    const ms = performance.now() - t0;
-    this.emit({ type: "node-complete", runId: this.runId, node: state, ms, at: Date.now() });
-
     if (this.def.terminal.has(state)) return this.end(state, t.value, "terminal", undefined);
     if (t.kind === "stop") return this.end(state, t.value, "stopped", undefined);
     if (this.cycles >= this.maxCycles) return this.end(state, t.value, "max-cycles", t.to as S);
@@ -303,31 +383,38 @@ export class Stepper<S extends string, R> implements FsmStepper<S, R> {
     cycle: number,
     signal: AbortSignal,
     last: S | undefined,
+    attempt: number,
   ): StateContext<S, R> {
-    const self = this;
+    const previous = last === undefined ? undefined : { state: last, value: this.output };
     return {
       state,
       node: state,
       cycle,
-      attempt: 1,
+      attempt,
       runId: this.runId,
       signal,
       metadata: this.metadata,
-      previous: last === undefined ? undefined : { state: last, value: this.output },
-      visits: (s: S) => self.visits(s),
-      get: ((s: string, visit?: number) => self.get(s as never, visit)) as StateContext<
+      previous,
+      visits: (s: S) => this.visits(s),
+      get: ((s: string, visit?: number) => this.get(s as never, visit)) as StateContext<
         S,
         R
       >["get"],
       emit: (progress: Progress) =>
-        self.emit({ type: "progress", runId: self.runId, node: state, progress, at: Date.now() }),
+        this.emit({ type: "progress", runId: this.runId, node: state, progress, at: Date.now() }),
     };
   }
 
-  private end(state: S, value: unknown, status: FsmStatus, pending: S | undefined): FsmStep<S, R> {
+  private async end(
+    state: S,
+    value: unknown,
+    status: FsmStatus,
+    pending: S | undefined,
+  ): Promise<FsmStep<S, R>> {
     this.done = true;
     this.status = status;
     this.current = state;
+    await this.journal?.finish(status);
     this.endedAt = performance.now();
     this.emit({
       type: "run-complete",
@@ -339,17 +426,31 @@ export class Stepper<S extends string, R> implements FsmStepper<S, R> {
     return { state, value: value as R[keyof R] | undefined, next: pending, done: true, status };
   }
 
-  private fail(state: S, cause: unknown): FsmStep<S, R> {
-    const error = new NodeError(state, cause);
+  private async fail(
+    state: S,
+    visit: number,
+    cause: unknown,
+    attempts: number,
+    ms: number,
+  ): Promise<FsmStep<S, R>> {
+    const error = new NodeError(state, cause, attempts);
     this.error = error;
     this.failedState = state;
     this.output = undefined;
+    if (this.journal) {
+      // Best effort: the run fails with the visit's own error whatever the store says.
+      try {
+        await this.journal.failed(state, visit, error.message, ms);
+      } catch {
+        // the failure is reported through the run's error
+      }
+    }
     this.emit({ type: "node-fail", runId: this.runId, node: state, error, at: Date.now() });
     return this.end(state, undefined, "failed", undefined);
   }
 
-  private cancel(state: S, signal: AbortSignal, entered: boolean): FsmStep<S, R> {
-    const reason: unknown = signal.reason;
+  private cancel(state: S, entered: boolean): Promise<FsmStep<S, R>> {
+    const reason: unknown = this.runSignal.reason;
     const why = reason instanceof Error ? reason.message : String(reason ?? "aborted");
     this.error = new Error(`machine '${this.def.name}' cancelled in state '${state}': ${why}`, {
       cause: reason,
@@ -370,9 +471,11 @@ export class Stepper<S extends string, R> implements FsmStepper<S, R> {
     for (const s of this.def.states) {
       const list = this.results.get(s);
       const failed = s === this.failedState;
-      const status: NodeStatus = failed ? "failed" : list?.length ? "completed" : "pending";
-      const rec: RunRecord["nodes"][string] = { status };
+      const rec: RunRecord["nodes"][string] = {
+        status: failed ? "failed" : list?.length ? "completed" : "pending",
+      };
       if (this.nodeMs[s] !== undefined) rec.ms = this.nodeMs[s];
+      if (this.attempts[s] !== undefined) rec.attempts = this.attempts[s];
       if (list?.length) rec.result = list[list.length - 1];
       if (failed && this.error) rec.error = this.error.message;
       nodes[s] = rec;
@@ -384,7 +487,7 @@ export class Stepper<S extends string, R> implements FsmStepper<S, R> {
     return {
       totalMs: this.endedAt - this.startedAt,
       nodeMs: { ...this.nodeMs },
-      executed: this.cycles,
+      executed: this.executed,
       skipped: 0,
       failed: this.status === "failed" ? 1 : 0,
       order: [...this.history],
@@ -393,66 +496,5 @@ export class Stepper<S extends string, R> implements FsmStepper<S, R> {
 
   get workflow(): string {
     return this.def.name;
-  }
-}
-
-function describe(x: unknown): string {
-  if (x === undefined || x === null) return String(x);
-  if (typeof x === "object") return "an object that is not a transition";
-  return `a ${typeof x}`;
-}
-
-class FsmRunResult<S extends string, R> implements FsmRun<S, R> {
-  readonly runId: string;
-  readonly workflow: string;
-  readonly status: FsmStatus;
-  readonly history: readonly S[];
-  readonly cycles: number;
-  readonly state: S | undefined;
-
-  constructor(
-    private readonly stepper: Stepper<S, R>,
-    readonly error: Error | undefined,
-    private readonly value: unknown,
-    readonly metrics: RunMetrics,
-  ) {
-    this.runId = stepper.runId;
-    this.workflow = stepper.workflow;
-    this.status = stepper.status as FsmStatus;
-    this.history = [...stepper.history];
-    this.cycles = stepper.cycles;
-    this.state = this.history.length > 0 ? stepper.current : undefined;
-  }
-
-  get output(): R[keyof R] | undefined {
-    return this.value as R[keyof R] | undefined;
-  }
-
-  get<K extends S & keyof R>(ref: StateRef<K>, visit?: number): R[K] | undefined {
-    return this.stepper.get(ref, visit);
-  }
-
-  visits(state: S): number {
-    return this.stepper.visits(state);
-  }
-
-  orThrow(): this {
-    if (this.status === "stopped" || this.status === "terminal") return this;
-    const errors = this.error instanceof NodeError ? [this.error] : [];
-    throw new RunFailedError(this.workflow, this.status, errors);
-  }
-
-  toJSON(): RunRecord {
-    const record: RunRecord = {
-      runId: this.runId,
-      workflow: this.workflow,
-      status: this.status,
-      nodes: this.stepper.nodeRecords(),
-      metrics: this.metrics,
-      errors: this.error ? [{ node: this.stepper.current, message: this.error.message }] : [],
-      history: [...this.history],
-    };
-    if (this.value !== undefined) record.output = this.value;
-    return record;
   }
 }

@@ -170,6 +170,10 @@ function jittered(ms: number, jitter: boolean | number | undefined): number {
 /** Waits `ms`, or rejects with the signal's reason as soon as `signal` aborts. */
 export function sleep(ms: number, signal: AbortSignal): Promise<void> {
   return new Promise((resolve, reject) => {
+    if (signal.aborted) {
+      reject(signal.reason ?? new Error("run aborted"));
+      return;
+    }
     const t = setTimeout(() => {
       signal.removeEventListener("abort", onAbort);
       resolve();

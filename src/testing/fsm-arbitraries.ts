@@ -83,7 +83,14 @@ export function fsmSpecArbitrary(options: FsmSpecOptions = {}): fc.Arbitrary<Fsm
   );
 }
 
-/** What a spec's handlers throw on an injected failing attempt (retried by their policy). */
+/**
+ * What a spec's handlers throw on an injected failing attempt (retried by their policy).
+ *
+ * @example
+ * ```ts
+ * run.error?.cause instanceof InjectedFailure; // the visit failed on every allowed attempt
+ * ```
+ */
 export class InjectedFailure extends Error {
   constructor(state: string, visit: number, attempt: number) {
     super(`injected failure in ${state}, visit ${visit}, attempt ${attempt}`);
@@ -91,7 +98,16 @@ export class InjectedFailure extends Error {
   }
 }
 
-/** What a spec's handler throws at the cycle given as `crashAtCycle` (never retried). */
+/**
+ * What a spec's handler throws at the cycle given as `crashAtCycle` (never retried), standing in
+ * for a process that died there.
+ *
+ * @example
+ * ```ts
+ * const r = await buildFsm(spec, { crashAtCycle: 2 }).run(1, { checkpoint: store, runId: "p" });
+ * r.error?.cause instanceof SimulatedCrash; // true when the run got that far
+ * ```
+ */
 export class SimulatedCrash extends Error {
   constructor(cycle: number) {
     super(`simulated crash at cycle ${cycle}`);
@@ -107,7 +123,14 @@ export interface FsmProbe {
   crashAtCycle?: number;
 }
 
-/** The value visit `visit` of state `index` computes (deterministic; chains through `previous`). */
+/**
+ * The value visit `visit` of state `index` computes (deterministic; chains through `previous`).
+ *
+ * @example
+ * ```ts
+ * fsmSpecValue(0, 0, 0, 5); // 36
+ * ```
+ */
 export function fsmSpecValue(
   index: number,
   visit: number,
@@ -127,6 +150,13 @@ export type FsmSpecMetadata = {
 /**
  * Builds a runnable machine from a spec (run input: a number). Each successful visit adds its
  * value to `ctx.metadata.sum` and its state to `ctx.metadata.trail`.
+ *
+ * @example
+ * ```ts
+ * const tries: number[] = [];
+ * const m = buildFsm(spec, { onAttempt: ({ attempt }) => tries.push(attempt), crashAtCycle: 3 });
+ * const r = await m.run(7, { checkpoint: store, runId: "p" }); // fails at cycle 3
+ * ```
  */
 export function buildFsm(
   spec: FsmSpec,
@@ -188,7 +218,15 @@ export interface FsmOutcome {
   metadata: FsmSpecMetadata;
 }
 
-/** The reference semantics: the outcome, and how many attempts each visit made, in order. */
+/**
+ * The reference semantics: the outcome, and how many attempts each visit made, in order.
+ *
+ * @example
+ * ```ts
+ * const { outcome, tries } = referenceFsmRun(spec, 7);
+ * outcome.status; // "stopped" | "terminal" | "max-cycles" | "failed"
+ * ```
+ */
 export function referenceFsmRun(
   spec: FsmSpec,
   input: number,
@@ -229,7 +267,16 @@ export function referenceFsmRun(
   }
 }
 
-/** A real run's outcome, for comparison with {@link referenceFsmRun} (pass the run's metadata). */
+/**
+ * A real run's outcome, for comparison with {@link referenceFsmRun} (pass the run's metadata).
+ *
+ * @example
+ * ```ts
+ * const metadata = {};
+ * const run = await buildFsm(spec).run(7, { metadata });
+ * expect(fsmOutcome(run, metadata)).toEqual(referenceFsmRun(spec, 7).outcome);
+ * ```
+ */
 export function fsmOutcome(
   run: FsmRun<string, Record<string, unknown>>,
   metadata: FsmSpecMetadata,

@@ -52,9 +52,11 @@ const expected: Record<string, { main: () => Promise<string[]>; lines: string[] 
     main: orders.main,
     lines: [
       "A1: terminal in done: shipped with tracking T-A1-R-A1, paid 2500 cents",
-      "  validate -> reserve -> charge -> charge -> ship -> done (charge attempts: 2)",
+      "  validate -> reserve -> charge -> ship -> done (charge attempts: 2)",
+      "  retried: charge #2 after 5 ms",
       "B2: terminal in failed: payment declined 3 times",
-      "  validate -> reserve -> charge -> charge -> charge -> failed (charge attempts: 3)",
+      "  validate -> reserve -> charge -> failed (charge attempts: 3)",
+      "  retried: charge #2 after 5 ms, charge #3 after 10 ms",
       "C3: terminal in failed: nothing to order",
       "  validate -> failed (charge attempts: 0)",
     ],
@@ -94,10 +96,14 @@ describe("state machine examples", () => {
       { from: "validate", to: "failed" },
       { from: "validate", to: "reserve" },
       { from: "reserve", to: "charge" },
-      { from: "charge", to: "charge" },
       { from: "charge", to: "ship" },
       { from: "charge", to: "failed" },
       { from: "ship", to: "done" },
     ]);
+    // The payment state's retry policy is part of the graph (functions only as present).
+    expect(orders.orders.graph.nodes.find((n) => n.name === "charge")?.options).toEqual({
+      retry: { attempts: 3, delayMs: 5, backoff: 2 },
+      has: { retryOn: true, hooks: true },
+    });
   });
 });

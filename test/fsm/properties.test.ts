@@ -1,7 +1,14 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { validateGraph } from "../../src/index.js";
+import { memoryStore, validateGraph, type RunEvent } from "../../src/index.js";
 import { fsm, machine, next, stop, type FsmStatus } from "../../src/index.js";
+import {
+  buildFsm,
+  fsmOutcome,
+  fsmSpecArbitrary,
+  referenceFsmRun,
+  type FsmSpecMetadata,
+} from "../../src/testing/index.js";
 
 /**
  * A random function-return machine: each state follows a script, one entry per visit (cycling):
@@ -99,6 +106,72 @@ describe("function-return fsm properties", () => {
         expect(stepped.status).toBe(whole.status);
       }),
       { numRuns: 100 },
+    );
+  });
+});
+
+describe("function-return fsm properties: policies and checkpoints", () => {
+  it("random machines with injected failures follow the reference: within maxCycles, tries within attempts", async () => {
+    await fc.assert(
+      fc.asyncProperty(
+        fsmSpecArbitrary({ failures: true, async: true }),
+        fc.nat(100),
+        async (spec, input) => {
+          const tries = new Map<number, number>();
+          const events: RunEvent[] = [];
+          const metadata: FsmSpecMetadata = {};
+          const m = buildFsm(spec, {
+            onAttempt: ({ cycle, attempt }) => tries.set(cycle, attempt),
+          });
+          const r = await m.run(input, { metadata, onEvent: (e) => events.push(e) });
+          const want = referenceFsmRun(spec, input);
+          expect(fsmOutcome(r, metadata)).toEqual(want.outcome);
+          expect(r.cycles).toBeLessThanOrEqual(spec.maxCycles);
+          expect(r.cycles).toBe(r.history.length);
+          // The last attempt of each visit is the number of tries it made, never more than allowed.
+          const made = r.history.map((_, cycle) => tries.get(cycle));
+          expect(made).toEqual(want.tries);
+          r.history.forEach((state, cycle) => {
+            const allowed = spec.states.find((s) => s.name === state)?.attempts ?? 1;
+            expect(made[cycle]).toBeLessThanOrEqual(allowed);
+          });
+          const retries = events.filter((e) => e.type === "node-retry").length;
+          expect(retries).toBe(want.tries.reduce((a, b) => a + b - 1, 0));
+        },
+      ),
+      { numRuns: 150 },
+    );
+  });
+
+  it("resume after a crash at a random visit equals an uninterrupted run", async () => {
+    await fc.assert(
+      fc.asyncProperty(
+        fsmSpecArbitrary({ failures: true, async: true }),
+        fc.nat(100),
+        fc.nat(),
+        async (spec, input, crashPick) => {
+          const crashAt = crashPick % (spec.maxCycles + 1);
+          const store = memoryStore();
+          // First process: the handler of cycle `crashAt` dies (no retry saves it).
+          const crashing = buildFsm(spec, { crashAtCycle: crashAt });
+          await crashing.run(input, { checkpoint: store, runId: "p", metadata: {} });
+          const journaled = (store.loadRun("p")?.entries ?? []).filter(
+            (e) => e.status === "completed",
+          ).length;
+          expect(journaled).toBeLessThanOrEqual(crashAt);
+
+          // Second process: a healthy machine resumes from the journal.
+          const executed = new Set<number>();
+          const healthy = buildFsm(spec, { onAttempt: ({ cycle }) => executed.add(cycle) });
+          const metadata: FsmSpecMetadata = {};
+          const resumed = await healthy.resume("p", { checkpoint: store, metadata });
+          expect(fsmOutcome(resumed, metadata)).toEqual(referenceFsmRun(spec, input).outcome);
+          // No journaled visit ran again.
+          for (const cycle of executed) expect(cycle).toBeGreaterThanOrEqual(journaled);
+          expect(resumed.metrics.executed).toBe(resumed.cycles - journaled);
+        },
+      ),
+      { numRuns: 150 },
     );
   });
 });

@@ -4,8 +4,10 @@ import {
   machine,
   next,
   stop,
+  type FsmRun,
   type FsmStatus,
   type HistoryEntry,
+  type StateContext,
   type SendResult,
 } from "../../src/index.js";
 
@@ -67,6 +69,61 @@ describe("function-return fsm types", () => {
     const m = b.build();
     expectTypeOf(m.states).toEqualTypeOf<readonly string[]>();
     expectTypeOf(m.run).returns.resolves.toHaveProperty("output");
+  });
+});
+
+describe("function-return fsm policy types", () => {
+  it("types hooks from the input and the state's result; onError widens the result", async () => {
+    const m = fsm<{ id: string }>("typed_hooks")
+      .states("charge", "ship", "failed")
+      .state("charge", (order, ctx) => next("ship", { receipt: `${order.id}-${ctx.attempt}` }), {
+        to: ["ship", "failed"],
+        retry: { attempts: 3, retryOn: (e, attempt) => e instanceof Error && attempt < 3 },
+        hooks: {
+          before: (order, ctx) => {
+            expectTypeOf(order).toEqualTypeOf<{ id: string }>();
+            expectTypeOf(ctx).toEqualTypeOf<StateContext<"charge" | "ship" | "failed", {}>>();
+            return { id: order.id.trim() };
+          },
+          after: (value) => {
+            expectTypeOf(value).toEqualTypeOf<{ receipt: string }>();
+            return { receipt: value.receipt.toUpperCase() };
+          },
+          onError: async (error) =>
+            error instanceof Error ? next("failed", error.message) : undefined,
+          cleanup: (ctx) => {
+            expectTypeOf(ctx.visits).parameter(0).toEqualTypeOf<"charge" | "ship" | "failed">();
+          },
+        },
+      })
+      .state("ship", (_o, ctx) => {
+        expectTypeOf(ctx.get("charge")).toEqualTypeOf<{ receipt: string } | string | undefined>();
+        return stop(true);
+      })
+      .state("failed", () => stop(false))
+      .build({
+        terminal: ["failed"],
+        defaults: {
+          timeoutMs: 1000,
+          hooks: {
+            before: (order) => {
+              expectTypeOf(order).toEqualTypeOf<{ id: string }>();
+            },
+            after: (value) => {
+              expectTypeOf(value).toEqualTypeOf<unknown>();
+            },
+            onError: () => next("failed"),
+          },
+        },
+      });
+    const r = await m.run({ id: "o1" });
+    expectTypeOf(r.get("charge")).toEqualTypeOf<{ receipt: string } | string | undefined>();
+    expectTypeOf(m.resume).returns.resolves.toEqualTypeOf<
+      FsmRun<
+        "charge" | "ship" | "failed",
+        { charge: { receipt: string } | string; ship: boolean; failed: boolean }
+      >
+    >();
   });
 });
 
