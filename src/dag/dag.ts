@@ -168,14 +168,21 @@ class DagImpl {
  * such node receiving `undefined`. (Field types are checked by the compiler's schema, and by
  * `weft run` before anything runs.)
  */
+const inputFieldsCache = new WeakMap<Graph, string[]>();
+
 function checkInput(graph: Graph, input: unknown): void {
   if (typeof input === "object" && input !== null) return;
-  const fields = new Set<string>();
-  for (const e of graph.edges) {
-    if (e.from === INPUT && e.port !== undefined) fields.add(e.port.split(".")[0]);
+  let fields = inputFieldsCache.get(graph);
+  if (!fields) {
+    const set = new Set<string>();
+    for (const e of graph.edges) {
+      if (e.from === INPUT && e.port !== undefined) set.add(e.port.split(".")[0]);
+    }
+    fields = [...set];
+    inputFieldsCache.set(graph, fields);
   }
-  if (fields.size === 0) return;
+  if (fields.length === 0) return;
   throw new InputError(
-    `workflow '${graph.name}' needs an input object with ${[...fields].map((f) => `'${f}'`).join(", ")}; got ${input === null ? "null" : typeof input}`,
+    `workflow '${graph.name}' needs an input object with ${fields.map((f) => `'${f}'`).join(", ")}; got ${input === null ? "null" : typeof input}`,
   );
 }

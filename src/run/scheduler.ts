@@ -94,6 +94,7 @@ class Scheduler implements ExecEnv {
   private readonly failedUpstream: Uint8Array;
   private readonly decided: Uint8Array;
   private fused = -1;
+  private fusedTrusted = false;
   private readonly consumersLeft: Int32Array | undefined;
   private readonly ready: ReadyQueue;
   private readonly toDecide: number[] = [];
@@ -202,7 +203,7 @@ class Scheduler implements ExecEnv {
       if (fused >= 0) {
         // The next link of a chain starts at once, in the slot its producer just freed.
         this.fused = -1;
-        if (this.decide(fused) && this.running < this.limit) {
+        if (this.decide(fused, this.fusedTrusted) && this.running < this.limit) {
           this.launch(fused);
           continue;
         }
@@ -233,7 +234,7 @@ class Scheduler implements ExecEnv {
   }
 
   /** Resolves a node whose inputs are all settled; true when it should run. */
-  private decide(i: number): boolean {
+  private decide(i: number, producerCompleted = false): boolean {
     const st = this.state;
     if (st.statuses[i] !== PENDING || this.decided[i]) return false;
     this.decided[i] = 1;
@@ -257,7 +258,8 @@ class Scheduler implements ExecEnv {
         this.skip(i, this.stopReason);
         return false;
       }
-      const why = this.blockedBy(i);
+      // A chain link whose only producer completed has nothing that could block it.
+      const why = producerCompleted ? undefined : this.blockedBy(i);
       if (why !== undefined) {
         this.skip(i, why);
         return false;
@@ -543,7 +545,10 @@ class Scheduler implements ExecEnv {
     for (const j of this.p.succs[i]) {
       if (failed) this.failedUpstream[j] = 1;
       if (--this.remaining[j] === 0) {
-        if (j === next && this.fused < 0) this.fused = j;
+        if (j === next && this.fused < 0) {
+          this.fused = j;
+          this.fusedTrusted = st.statuses[i] === COMPLETED;
+        }
         else this.toDecide.push(j);
       }
     }

@@ -1,0 +1,21 @@
+/** Every benchmark family, in the order of the report. */
+import type { Family } from "./lib/report.js";
+import { memory } from "./memory.js";
+import { overhead } from "./overhead.js";
+import { parallel } from "./parallel.js";
+import { peers } from "./peers/compare.js";
+import { scheduling } from "./scheduling.js";
+import { serialization } from "./serialization.js";
+import { threads } from "./threads.js";
+import { types } from "./types-cost.js";
+
+export const FAMILIES: Family[] = [
+  overhead,
+  peers,
+  parallel,
+  threads,
+  scheduling,
+  memory,
+  types,
+  serialization,
+];
