@@ -58,7 +58,7 @@ export async function runCli(argv: string[], io: CliIO = processIO): Promise<num
     .option("--workflow <name>", "workflow (or export) name when the file has several")
     .option("--input <json>", "run input as JSON")
     .option("--input-file <file>", "file holding the run input as JSON")
-    .option("--mode <mode>", "sequential | parallel")
+    .option("--mode <mode>", "sequential | parallel | threads")
     .option("--concurrency <n>", "most nodes running at once")
     .option("--trace <file>", "write a Chrome trace-event file (open in Perfetto)")
     .option("--checkpoint <file>", "journal node completions to this SQLite file")

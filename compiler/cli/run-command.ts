@@ -58,8 +58,8 @@ export async function runCommand(
     throw new CliError("--resume needs --checkpoint FILE (the store the run was journaled to)");
   }
   const mode = options.mode;
-  if (mode !== undefined && mode !== "sequential" && mode !== "parallel") {
-    throw new CliError(`--mode must be 'sequential' or 'parallel', got '${mode}'`);
+  if (mode !== undefined && mode !== "sequential" && mode !== "parallel" && mode !== "threads") {
+    throw new CliError(`--mode must be 'sequential', 'parallel' or 'threads', got '${mode}'`);
   }
   let concurrency: number | undefined;
   if (options.concurrency !== undefined) {

@@ -79,6 +79,8 @@ export function readOptions(
   }
   const cost = value(entries.get("cost"));
   if (cost !== undefined) d.cost = num(cost, "cost", entries);
+  const thread = value(entries.get("thread"));
+  if (typeof thread === "boolean") d.thread = thread;
   if (entries.has("hooks") && !isUndefined(entries.get("hooks"))) has.hooks = true;
   if (entries.has("compensate") && !isUndefined(entries.get("compensate"))) has.compensate = true;
   if (Object.keys(has).length > 0) d.has = has;

@@ -31,6 +31,7 @@ export function optionsData(o: NodeOptions<never, unknown>): NodeOptionsData | u
   }
   if (o.circuitBreaker) d.circuitBreaker = { ...o.circuitBreaker };
   if (o.cost !== undefined) d.cost = o.cost;
+  if (o.thread !== undefined) d.thread = o.thread;
   if (o.hooks) has.hooks = true;
   if (o.compensate) has.compensate = true;
   if (Object.keys(has).length > 0) d.has = has;

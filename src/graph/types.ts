@@ -82,6 +82,8 @@ export interface NodeOptionsData {
   circuitBreaker?: { threshold?: number; resetMs?: number; name?: string };
   /** Estimated cost (any unit, e.g. ms) used for scheduling priorities. */
   cost?: number;
+  /** `mode: "threads"`: whether the node runs in a worker thread. */
+  thread?: boolean;
   /** Runtime-only option functions that are present: `{ hooks: true, compensate: true }`. */
   has?: Record<string, true>;
 }

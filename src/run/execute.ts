@@ -66,6 +66,7 @@ function bodyOf(env: ExecEnv, i: number): Call {
         .run(args as never, {
           mode: env.options.mode,
           concurrency: env.options.concurrency,
+          threads: env.options.threads,
           signal: ctx.signal,
           metadata: env.metadata,
           runId: `${env.runId}/${name}`,

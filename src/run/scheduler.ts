@@ -548,8 +548,7 @@ class Scheduler implements ExecEnv {
         if (j === next && this.fused < 0) {
           this.fused = j;
           this.fusedTrusted = st.statuses[i] === COMPLETED;
-        }
-        else this.toDecide.push(j);
+        } else this.toDecide.push(j);
       }
     }
   }

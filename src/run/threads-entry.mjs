@@ -1,43 +1,34 @@
 /**
- * Entry module of the worker threads of `mode: "threads"` (what the pool loads in each worker).
- *
- * It is plain JavaScript because a worker thread starts without any TypeScript loader the main
- * thread may have (tsx, vitest). When the task runner or a workflow module is TypeScript, it
- * registers tsx in this worker first, as the `weft` command does for the main thread.
+ * Entry of the worker threads of `mode: "threads"` when weft runs from its TypeScript sources
+ * (the compiled package loads `threads-worker.js` directly). It is JavaScript because a worker
+ * thread starts without the TypeScript loader the main thread may have (tsx, vitest): it registers
+ * tsx, then loads the task runner.
  */
 import { workerData } from "node:worker_threads";
 
-const TYPESCRIPT = /\.[cm]?tsx?$/;
+/** Shared with `threads-loader.ts`, so tsx is registered once per worker. */
+const KEY = "__weftTypeScriptLoader";
 
-/** @type {Promise<void> | undefined} */
-let loader;
-/** @type {Promise<(task: { module: string }) => Promise<void>> | undefined} */
-let runner;
+/** @type {Record<string, Promise<void> | undefined>} */ (globalThis)[KEY] ??=
+  import("tsx/esm/api").then((tsx) => {
+    tsx.register();
+  });
 
-/** @param {string} specifier */
-function typescriptLoader(specifier) {
-  if (!TYPESCRIPT.test(specifier.split(/[?#]/)[0])) return undefined;
-  loader ??= import("tsx/esm/api").then(
-    (tsx) => {
-      tsx.register();
-    },
-    (error) => {
-      throw new Error(
-        `worker threads load TypeScript modules (${specifier}) with tsx, which could not be ` +
-          `loaded: ${error instanceof Error ? error.message : String(error)}; install tsx or run ` +
-          "the compiled JavaScript",
-        { cause: error },
-      );
-    },
-  );
-  return loader;
-}
+/** @type {Promise<(task: unknown) => Promise<unknown>>} */
+const runner = /** @type {Record<string, Promise<void>>} */ (globalThis)[KEY].then(
+  () => import(/** @type {{ runner: string }} */ (workerData).runner),
+).then(
+  (m) => m.default,
+  (error) => {
+    // A plain Error: the pool's cloning keeps its message (not so for Node's internal errors).
+    throw new Error(
+      `worker thread could not load weft's task runner: ${error instanceof Error ? error.message : String(error)}`,
+    );
+  },
+);
+runner.catch(() => undefined); // reported by each task
 
-/** @param {{ module: string }} task */
+/** @param {unknown} task */
 export default async function runTask(task) {
-  const url = /** @type {{ runner: string }} */ (workerData).runner;
-  await typescriptLoader(url);
-  await typescriptLoader(task.module);
-  runner ??= import(url).then((m) => m.runThreadTask);
   return (await runner)(task);
 }

@@ -8,32 +8,41 @@ import path from "node:path";
 import { fileURLToPath } from "node:url";
 import type { Piscina } from "piscina";
 import type { ThreadOptions } from "./options.js";
-import type { ThreadTask } from "./threads-protocol.js";
+import type { ErrorData, WorkerTask } from "./threads-protocol.js";
 
 const DEFAULT_IDLE_TIMEOUT_MS = 30_000;
+
+/** The pool: warm tasks resolve to what went wrong, node tasks report on their own port. */
+export type Pool = Piscina<WorkerTask, ErrorData | undefined>;
 
 interface PoolSettings {
   maxThreads: number;
   idleTimeoutMs: number;
 }
 
-let current: { pool: Promise<Piscina<ThreadTask, void>>; settings: PoolSettings } | undefined;
+let current: { pool: Promise<Pool>; settings: PoolSettings } | undefined;
 /** Pools replaced by a differently sized one, finishing their tasks. */
-const retiring = new Set<Promise<Piscina<ThreadTask, void>>>();
+const retiring = new Set<Promise<Pool>>();
 
 /**
  * The pool for a run. A run that asks for other settings than the current pool's gets a new pool;
  * the old one closes once its running and queued tasks are done.
  */
-export function threadPool(options: ThreadOptions | undefined): Promise<Piscina<ThreadTask, void>> {
+export function threadPool(
+  options: ThreadOptions | undefined,
+  preload: string | undefined,
+): Promise<Pool> {
   const wanted = settingsOf(options, current?.settings);
   if (current && sameSettings(current.settings, wanted)) return current.pool;
   if (current) {
     const old = current.pool;
     retiring.add(old);
-    void old.then((p) => p.close()).finally(() => retiring.delete(old));
+    void old
+      .then((p) => p.close())
+      .catch(() => undefined) // a pool that never started, or was destroyed meanwhile
+      .finally(() => retiring.delete(old));
   }
-  current = { pool: createPool(wanted), settings: wanted };
+  current = { pool: createPool(wanted, preload), settings: wanted };
   const created = current.pool;
   // A pool that failed to start is not kept: the next run tries again.
   created.catch(() => {
@@ -91,15 +100,25 @@ function sameSettings(a: PoolSettings, b: PoolSettings): boolean {
   return a.maxThreads === b.maxThreads && a.idleTimeoutMs === b.idleTimeoutMs;
 }
 
-async function createPool(settings: PoolSettings): Promise<Piscina<ThreadTask, void>> {
+async function createPool(settings: PoolSettings, preload: string | undefined): Promise<Pool> {
   // Loaded on first use: runs that never use threads do not load piscina.
   const { Piscina } = await import("piscina");
   const ext = path.extname(fileURLToPath(import.meta.url));
-  return new Piscina<ThreadTask, void>({
-    filename: fileURLToPath(new URL("./threads-entry.mjs", import.meta.url)),
-    workerData: { runner: new URL(`./threads-worker${ext}`, import.meta.url).href },
+  const runner = new URL(`./threads-worker${ext}`, import.meta.url);
+  // From TypeScript sources a worker needs tsx before it can load the runner: a JS entry does that.
+  const entry = ext === ".ts" ? new URL("./threads-entry.mjs", import.meta.url) : runner;
+  return new Piscina<WorkerTask, ErrorData | undefined>({
+    filename: fileURLToPath(entry),
+    workerData: {
+      runner: runner.href,
+      // Each worker loads this module while waiting for work, so the first tasks do not wait for it.
+      preload: preload === undefined ? [] : [preload],
+    },
     minThreads: 0,
     maxThreads: settings.maxThreads,
     idleTimeout: settings.idleTimeoutMs,
+    // Idle workers keep their event loop running (rather than blocking on Atomics.wait), so the
+    // preloading above goes on between tasks.
+    atomics: "disabled",
   });
 }

@@ -6,8 +6,12 @@
 import type { MessagePort } from "node:worker_threads";
 import type { Progress } from "./types.js";
 
+/** What a worker is asked to do. */
+export type WorkerTask = ThreadTask | WarmTask;
+
 /** One node call (or one map item) for a worker. */
 export interface ThreadTask {
+  kind: "node";
   /** URL (or package specifier) of the module that exports the workflow. */
   module: string;
   /** The export holding the workflow, when known (the compiler's module reference). */
@@ -26,6 +30,26 @@ export interface ThreadTask {
   progress: boolean;
   port: MessagePort;
 }
+
+/**
+ * Starts a worker and loads a module in it. Each warm task waits until `count` of them have
+ * started, so `count` tasks occupy `count` distinct workers.
+ */
+export type WarmTask = {
+  kind: "warm";
+  /** Shared counter of warm tasks started. */
+  started: Int32Array;
+  count: number;
+  /** Give up waiting for the others after this long. */
+  waitMs: number;
+} & (
+  | {
+      module: string;
+      /** The workflow whose module it is, for error messages. */
+      workflow: string;
+    }
+  | { module?: undefined }
+);
 
 /** Worker to main thread, on the task's port. */
 export type WorkerMessage =

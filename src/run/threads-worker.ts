@@ -3,15 +3,19 @@
  * workflow's module, find the exported workflow by name, take `impl(node).fn`), calls it with a
  * context of its own, and posts the outcome on the task's port.
  */
-import type { MessagePort } from "node:worker_threads";
+import { isMainThread, workerData, type MessagePort } from "node:worker_threads";
 import { findUnstorable } from "./codec.js";
+import { typescriptLoader } from "./threads-loader.js";
 import type { NodeContext, Progress } from "./types.js";
 import {
   dataToError,
   errorToData,
   type MainMessage,
+  type ErrorData,
   type ThreadTask,
+  type WarmTask,
   type WorkerMessage,
+  type WorkerTask,
 } from "./threads-protocol.js";
 
 type NodeFn = (args: unknown, ctx: NodeContext) => unknown;
@@ -25,8 +29,44 @@ interface WorkflowLike {
 
 const functions = new Map<string, Promise<NodeFn>>();
 
-/** Runs one task; resolves once its outcome is posted. Never rejects. */
-export async function runThreadTask(task: ThreadTask): Promise<void> {
+/**
+ * Runs one task (what the pool calls). A node's outcome goes to its port; a warm task resolves to
+ * what went wrong, if anything, as data (the pool's own error cloning drops the message of Node's
+ * internal errors).
+ */
+export default function runThreadTask(task: WorkerTask): Promise<ErrorData | undefined> {
+  return task.kind === "warm" ? warm(task) : runNode(task).then(() => undefined);
+}
+
+// A new worker loads the module of the run that created the pool while it waits for its first
+// task; a failure is reported by the task that needs the module, naming its node.
+const preload = (workerData as { preload?: unknown } | null)?.preload;
+if (!isMainThread && Array.isArray(preload)) {
+  for (const module of preload as string[]) loadModule(module).catch(() => undefined);
+}
+
+/** Loads the module, then holds this worker until every warm task has one. */
+async function warm(task: WarmTask): Promise<ErrorData | undefined> {
+  let failure: ErrorData | undefined;
+  try {
+    if (task.module !== undefined) await importModule(task.module, task.workflow);
+  } catch (error) {
+    failure = errorToData(error);
+  }
+  const { started } = task;
+  Atomics.add(started, 0, 1);
+  Atomics.notify(started, 0);
+  const deadline = Date.now() + task.waitMs;
+  for (let seen = Atomics.load(started, 0); seen < task.count; seen = Atomics.load(started, 0)) {
+    const left = deadline - Date.now();
+    if (left <= 0) break;
+    Atomics.wait(started, 0, seen, left);
+  }
+  return failure;
+}
+
+/** Runs one node call; resolves once its outcome is posted. Never rejects. */
+async function runNode(task: ThreadTask): Promise<void> {
   const { port } = task;
   const controller = new AbortController();
   const onMessage = (m: MainMessage): void => {
@@ -60,19 +100,23 @@ export async function runThreadTask(task: ThreadTask): Promise<void> {
   }
 }
 
+/** Posts an outcome. */
 function post(port: MessagePort, message: WorkerMessage): void {
   try {
     port.postMessage(message);
   } catch (error) {
-    // The walk above accepts what V8 clones; a host object it cannot see into ends up here.
-    const reason = error instanceof Error ? error.message : String(error);
+    // The walk accepts what V8 clones; a host object it cannot see into ends up here.
     port.postMessage({
       type: "unclonable",
-      what: message.type === "progress" ? "progress" : "result",
+      what: "result",
       path: "",
-      reason: `cannot be cloned (${reason})`,
+      reason: cloneFailure(error),
     } satisfies WorkerMessage);
   }
+}
+
+function cloneFailure(error: unknown): string {
+  return `cannot be cloned (${error instanceof Error ? error.message : String(error)})`;
 }
 
 /** Thrown by `ctx.emit` for a report that cannot reach the main thread; fails the node. */
@@ -88,7 +132,11 @@ class UnclonableProgress extends Error {
 function postProgress(port: MessagePort, progress: Progress): void {
   const bad = findUnstorable(progress);
   if (bad) throw new UnclonableProgress(bad.path, bad.reason);
-  post(port, { type: "progress", progress });
+  try {
+    port.postMessage({ type: "progress", progress } satisfies WorkerMessage);
+  } catch (error) {
+    throw new UnclonableProgress("", cloneFailure(error));
+  }
 }
 
 function noop(): void {}
@@ -107,7 +155,7 @@ function nodeFunction(task: ThreadTask): Promise<NodeFn> {
 }
 
 async function lookUp(task: ThreadTask): Promise<NodeFn> {
-  const mod = (await import(task.module)) as Record<string, unknown>;
+  const mod = await importModule(task.module, task.workflow);
   const wf = findWorkflow(mod, task);
   const fn = wf.impl(task.node)?.fn;
   if (typeof fn !== "function") {
@@ -116,6 +164,26 @@ async function lookUp(task: ThreadTask): Promise<NodeFn> {
     );
   }
   return fn as NodeFn;
+}
+
+async function loadModule(module: string): Promise<Record<string, unknown>> {
+  await typescriptLoader(module);
+  return (await import(module)) as Record<string, unknown>;
+}
+
+/** Imports a workflow's module; a failure names the workflow and the module. */
+async function importModule(module: string, workflow: string): Promise<Record<string, unknown>> {
+  try {
+    return await loadModule(module);
+  } catch (error) {
+    const inner = error instanceof Error ? error.message : String(error);
+    throw new Error(
+      `workflow '${workflow}': cannot import its module ${module} in a worker thread: ${inner}`,
+      {
+        cause: error,
+      },
+    );
+  }
 }
 
 function findWorkflow(mod: Record<string, unknown>, task: ThreadTask): WorkflowLike {

@@ -7,13 +7,15 @@
  * function from it. Arguments, results and progress cross by structured clone, checked first so a
  * value that would not arrive intact is an error naming the node rather than a silent change.
  */
-import { MessageChannel } from "node:worker_threads";
+import { MessageChannel, type MessagePort } from "node:worker_threads";
 import { existsSync } from "node:fs";
+import { inspect } from "node:util";
 import path from "node:path";
 import { pathToFileURL } from "node:url";
 import type { Graph } from "../graph/types.js";
 import { findUnstorable, type UnstorablePart } from "./codec.js";
 import type { ExecEnv } from "./execute.js";
+import type { ThreadOptions } from "./options.js";
 import type { NodeContext } from "./types.js";
 import { threadPool } from "./threads-pool.js";
 import {
@@ -21,6 +23,7 @@ import {
   errorToData,
   type MainMessage,
   type ThreadTask,
+  type WarmTask,
   type WorkerMessage,
 } from "./threads-protocol.js";
 
@@ -106,13 +109,60 @@ const ROOTS = {
   progress: "progress",
 } as const;
 
+/**
+ * Starts the worker threads of `mode: "threads"` ahead of a run and loads the workflow's module
+ * in each, so the run does not wait for workers to start (each loads its modules, and tsx for
+ * TypeScript, once). Resolves to the number of workers running; rejects when the module cannot
+ * be loaded in a worker, with that error.
+ *
+ * @example
+ * ```ts
+ * await warmThreadPool(primeCount, { maxThreads: 4 });
+ * const run = await primeCount.run({ limit: 5_000_000 }, { mode: "threads" });
+ * ```
+ */
+export async function warmThreadPool(
+  workflow?: { readonly graph: Graph },
+  options?: ThreadOptions,
+): Promise<number> {
+  let ref: ModuleRef | undefined;
+  if (workflow) {
+    const found = moduleRefOf(workflow.graph);
+    if (found instanceof ThreadModuleError) throw found;
+    ref = found;
+  }
+  const pool = await threadPool(options, ref?.module);
+  const count = pool.maxThreads;
+  const started = new Int32Array(new SharedArrayBuffer(4));
+  const task: WarmTask = ref
+    ? {
+        kind: "warm",
+        started,
+        count,
+        waitMs: WARM_WAIT_MS,
+        module: ref.module,
+        workflow: ref.workflow,
+      }
+    : { kind: "warm", started, count, waitMs: WARM_WAIT_MS };
+  const failures = await Promise.all(Array.from({ length: count }, () => pool.run(task)));
+  const failure = failures.find((f) => f !== undefined);
+  if (failure) throw dataToError(failure);
+  return pool.threads.length;
+}
+
+/** How long a warm task waits for the others (workers that never start must not hang it). */
+const WARM_WAIT_MS = 30_000;
+
 /** Whether node `i` runs in the pool (in `mode: "threads"`). */
 export function runsInThread(env: ExecEnv, i: number): boolean {
   const kind = env.p.kinds[i];
   if (kind === "sub") return false; // a nested workflow's own nodes go to threads, not the node
   const own = env.p.options[i]?.thread;
   if (own !== undefined) return own;
-  return kind === "task" || kind === "map";
+  if (kind === "task" || kind === "map") return true;
+  // Routing nodes stay here, unless only the workflow's module has their function (a graph
+  // rebuilt from the compiler's output).
+  return env.p.impls[i].fn === undefined && env.p.graph.module?.module !== undefined;
 }
 
 /** Where a workflow's module is, resolved once per graph. */
@@ -143,13 +193,14 @@ function moduleRefOf(graph: Graph): ModuleRef | ThreadModuleError {
 
 /**
  * `import.meta.url` as is; a path (the compiler's is relative to the project root, the working
- * directory of the run) as a file URL; anything else as a package specifier.
+ * directory of the run) as a file URL; a bare name that is no file as a package specifier.
  */
 function moduleUrl(module: string): string {
   if (/^[a-z][a-z\d+.-]*:/i.test(module) && !/^[a-z]:[\\/]/i.test(module)) return module;
   if (path.isAbsolute(module)) return pathToFileURL(module).href;
   const local = path.resolve(module);
-  return existsSync(local) ? pathToFileURL(local).href : module;
+  const isPath = /^\.\.?[\\/]/.test(module) || /\.[cm]?tsx?$/.test(module) || existsSync(local);
+  return isPath ? pathToFileURL(local).href : module;
 }
 
 /**
@@ -173,7 +224,7 @@ export function threadCall(env: ExecEnv, i: number): Call {
     if (badArgs) throw new ThreadCloneError(node, "arguments", badArgs, item);
     const badMeta = findUnstorable(ctx.metadata);
     if (badMeta) throw new ThreadCloneError(node, "metadata", badMeta, item);
-    const pool = threadPool(env.options.threads);
+    const pool = threadPool(env.options.threads, ref.module);
     return pool.then((p) =>
       send(p.run.bind(p), ref, node, args, ctx, item, env.emit !== undefined, grace),
     );
@@ -183,8 +234,7 @@ export function threadCall(env: ExecEnv, i: number): Call {
 type RunTask = (
   task: ThreadTask,
   options: { transferList: [MessagePort]; signal: AbortSignal },
-) => Promise<void>;
-type MessagePort = InstanceType<typeof MessageChannel>["port1"];
+) => Promise<unknown>;
 
 function send(
   run: RunTask,
@@ -232,6 +282,7 @@ function send(
       }
     });
     const task: ThreadTask = {
+      kind: "node",
       module: ref.module,
       workflow: ref.workflow,
       node,
@@ -247,7 +298,13 @@ function send(
     // The outcome arrives on the port; the pool's own promise only matters when it fails (the
     // worker was terminated, crashed, or could not load).
     run(task, { transferList: [port2], signal: terminate.signal }).then(undefined, (e: unknown) => {
-      if (settle()) reject(signal.aborted ? signal.reason : e);
+      if (settle()) reject(signal.aborted ? signal.reason : poolError(e));
     });
   });
+}
+
+/** The pool's own failures (a worker that crashed or could not start) as an Error. */
+function poolError(e: unknown): Error {
+  if (e instanceof Error) return e;
+  return new Error(`worker thread failed: ${inspect(e)}`, { cause: e });
 }

@@ -73,6 +73,7 @@ const options = object(
       ),
     ],
     ["cost", num(0)],
+    ["thread", bool],
     ["has", recordOf(yes)],
   ],
   "node options",
