@@ -157,12 +157,12 @@ const WARM_WAIT_MS = 30_000;
 export function runsInThread(env: ExecEnv, i: number): boolean {
   const kind = env.p.kinds[i];
   if (kind === "sub") return false; // a nested workflow's own nodes go to threads, not the node
+  // Without a function here (a graph rebuilt from data), only the module's copy can run it.
+  if (env.p.impls[i].fn === undefined && env.p.graph.module?.module !== undefined) return true;
   const own = env.p.options[i]?.thread;
   if (own !== undefined) return own;
-  if (kind === "task" || kind === "map") return true;
-  // Routing nodes stay here, unless only the workflow's module has their function (a graph
-  // rebuilt from the compiler's output).
-  return env.p.impls[i].fn === undefined && env.p.graph.module?.module !== undefined;
+  // Routing nodes stay here.
+  return kind === "task" || kind === "map";
 }
 
 /** Where a workflow's module is, resolved once per graph. */

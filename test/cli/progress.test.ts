@@ -69,7 +69,7 @@ describe("argument errors", () => {
     expect(await cli("run", "x.ts", "--mode", "fast")).toEqual({
       code: 1,
       out: "",
-      err: "error: --mode must be 'sequential' or 'parallel', got 'fast'\n",
+      err: "error: --mode must be 'sequential', 'parallel' or 'threads', got 'fast'\n",
     });
     expect((await cli("run", "x.ts", "--input", "{}", "--input-file", "i.json")).err).toBe(
       "error: give the input with --input or --input-file, not both\n",
