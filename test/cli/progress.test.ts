@@ -17,6 +17,11 @@ function sink(isTTY: boolean): Writable & { text: string; isTTY: boolean } {
   return s;
 }
 
+/** The text without colour codes (colours are on in CI and on terminals). */
+function plain(text: string): string {
+  return text.replace(/\x1b\[(?:3\d|2|22|39)m/g, "");
+}
+
 const events: RunEvent[] = [
   { type: "run-start", runId: "r1", workflow: "etl", at: 0 },
   { type: "node-start", runId: "r1", node: "load", attempt: 1, at: 1 },
@@ -31,13 +36,13 @@ describe("progress", () => {
     const stream = sink(true);
     const p = createProgress({ total: 4, workflow: "etl", stream });
     for (const e of events) p.onEvent(e);
-    const last = stream.text.split("\r\x1b[K").pop() ?? "";
+    const last = plain(stream.text.split("\r\x1b[K").pop() ?? "");
     expect(last).toContain("etl  2/4 nodes (1 skipped)");
     expect(last).toContain("running clean");
     expect(last).toContain("clean: 5/10");
     expect(last).toMatch(/\d+\.\ds$/);
     p.stop();
-    expect(stream.text.endsWith("etl  2/4 nodes  0.0s\n")).toBe(true);
+    expect(plain(stream.text).endsWith("etl  2/4 nodes  0.0s\n")).toBe(true);
   });
 
   it("writes plain lines elsewhere", () => {
