@@ -68,24 +68,8 @@ export function attachRunServices(req: ServiceRequest): Awaitable<RunServices> {
       for (const l of listeners) l(e);
     };
   }
-  if (options.reuse !== undefined && typeof options.reuse !== "string") {
-    if (!options.from && !options.between) {
-      throw new InputError(
-        `run option 'reuse' needs 'from' or 'between' (which nodes to run again)`,
-      );
-    }
-    const earlier = options.reuse;
-    const presets = new Map<number, Preset>();
-    // Only results of nodes outside the selection are reused.
-    const sel = selectNodes(p, options);
-    for (let i = 0; i < p.n; i++) {
-      if (sel?.[i]) continue;
-      const v = earlier.get(p.names[i]);
-      if (v !== undefined) presets.set(i, { status: "completed", value: v });
-    }
-    svc.presets = presets;
-  }
   const store = options.checkpoint as CheckpointStore | undefined;
+  const reused = reuseStep(req, store, svc);
   const withFinish = (): RunServices => {
     if (finishers.length > 0) {
       svc.finish = (r) => {
@@ -99,7 +83,7 @@ export function attachRunServices(req: ServiceRequest): Awaitable<RunServices> {
   if (!store) {
     if (req.resuming)
       throw new InputError(`resume of run '${req.runId}' needs a 'checkpoint' store`);
-    return withFinish();
+    return then(reused, withFinish);
   }
   if (typeof store.record !== "function" || typeof store.beginRun !== "function") {
     throw new InputError(
@@ -155,5 +139,53 @@ export function attachRunServices(req: ServiceRequest): Awaitable<RunServices> {
       withFinish,
     );
   };
-  return req.resuming ? then(store.loadRun(runId), start) : start(undefined);
+  return then(reused, () => (req.resuming ? then(store.loadRun(runId), start) : start(undefined)));
+}
+
+/**
+ * `from`/`between` with `reuse`: results of nodes outside the selection come from an earlier run
+ * (a run result, or the id of a run in the checkpoint store) instead of being computed again.
+ */
+function reuseStep(
+  req: ServiceRequest,
+  store: CheckpointStore | undefined,
+  svc: RunServices,
+): Awaitable<void> {
+  const { options, prepared: p } = req;
+  const reuse = options.reuse;
+  if (reuse === undefined) return;
+  if (!options.from && !options.between) {
+    throw new InputError(`run option 'reuse' needs 'from' or 'between' (which nodes to run again)`);
+  }
+  const apply = (get: (node: string) => unknown): void => {
+    const presets = svc.presets ?? new Map<number, Preset>();
+    const sel = selectNodes(p, options);
+    for (let i = 0; i < p.n; i++) {
+      if (sel?.[i]) continue;
+      const v = get(p.names[i]);
+      if (v !== undefined) presets.set(i, { status: "completed", value: v });
+    }
+    svc.presets = presets;
+  };
+  if (typeof reuse !== "string") return apply((node) => reuse.get(node));
+  if (!store) {
+    throw new InputError(
+      `run option 'reuse: "${reuse}"' names a checkpointed run: pass its 'checkpoint' store too`,
+    );
+  }
+  if (reuse === req.runId) {
+    throw new InputError(
+      `run option 'reuse' names this run's own id '${reuse}'; give the new run another runId`,
+    );
+  }
+  return then(store.loadRun(reuse), (stored) => {
+    if (!stored) {
+      throw new InputError(
+        `workflow '${req.workflow.name}' has no checkpointed run '${reuse}' to reuse`,
+      );
+    }
+    const values = new Map<string, unknown>();
+    for (const e of stored.entries) if (e.status === "completed") values.set(e.node, e.value);
+    apply((node) => values.get(node));
+  });
 }

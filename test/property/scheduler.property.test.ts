@@ -7,7 +7,10 @@ import {
   dependencyOrderViolations,
   eventRecorder,
   outcomes,
+  modeDifferences,
   referenceRun,
+  resumeDifferences,
+  runDifferences,
 } from "../../src/testing/index.js";
 
 describe("scheduler properties over random DAGs", () => {
@@ -100,5 +103,45 @@ describe("scheduler properties over random DAGs", () => {
       ),
       { numRuns: 150 },
     );
+  });
+});
+
+describe("weft/testing comparison helpers", () => {
+  it("modeDifferences and resumeDifferences hold for random workflows and find real differences", async () => {
+    await fc.assert(
+      fc.asyncProperty(
+        dagSpecArbitrary({ conditions: true, async: true, maxNodes: 12 }),
+        fc.nat(50),
+        fc.nat(),
+        async (spec, input, pick) => {
+          const wf = buildDag(spec);
+          expect(await modeDifferences(wf, input, { concurrency: 3 })).toEqual([]);
+          const crashAt = spec.nodes[pick % spec.nodes.length].name;
+          const make = (crash: string | undefined) =>
+            buildDag({
+              nodes: spec.nodes.map((n) => (n.name === crash ? { ...n, fails: true } : n)),
+            });
+          expect(await resumeDifferences(make, input, crashAt)).toEqual([]);
+        },
+      ),
+      { numRuns: 60 },
+    );
+    // A real difference is reported, naming the node.
+    const racy = buildDag({
+      nodes: [
+        {
+          name: "n0",
+          kind: "task",
+          deps: [],
+          runIf: "success",
+          async: false,
+          delay: 0,
+          fails: false,
+        },
+      ],
+    });
+    const straight = await racy.run(1);
+    const broken = { statusOf: () => "failed", get: () => undefined };
+    expect(runDifferences(racy.graph, straight, broken)).toEqual(["'n0': a completed, b failed"]);
   });
 });

@@ -142,3 +142,29 @@ describe("checkpoint and resume", () => {
     );
   });
 });
+
+describe("partial runs reusing a checkpointed run", () => {
+  it("reruns from a node, taking earlier results from the store by run id", async () => {
+    const calls: string[] = [];
+    const wf = dag<{ v: number }>("reuse")
+      .node("a", { v: "input.v" }, ({ v }) => (calls.push("a"), v + 1))
+      .node("b", { v: "a" }, ({ v }) => (calls.push("b"), v * 10))
+      .node("c", { v: "b" }, ({ v }) => (calls.push("c"), v - 1))
+      .build();
+    const store = memoryStore();
+    await wf.run({ v: 1 }, { checkpoint: store, runId: "first" });
+    calls.length = 0;
+    const again = await wf.run(
+      { v: 1 },
+      { checkpoint: store, runId: "second", from: "c", reuse: "first" },
+    );
+    expect(calls).toEqual(["c"]);
+    expect(again.output).toBe(19);
+    await expect(
+      wf.run({ v: 1 }, { checkpoint: store, runId: "third", from: "c", reuse: "nope" }),
+    ).rejects.toThrow("workflow 'reuse' has no checkpointed run 'nope' to reuse");
+    await expect(wf.run({ v: 1 }, { from: "c", reuse: "first" })).rejects.toThrow(
+      /pass its 'checkpoint' store/,
+    );
+  });
+});
