@@ -1,8 +1,8 @@
-import { spawn } from "node:child_process";
-import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
+import { killAfterLines, lines } from "../helpers/crash.js";
 import {
   fsm,
   memoryStore,
@@ -20,9 +20,6 @@ import { countingMachine } from "./fixtures/crash-machine.js";
 
 const dir = mkdtempSync(join(tmpdir(), "weft-fsm-resume-"));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
-
-const lines = (path: string) =>
-  existsSync(path) ? readFileSync(path, "utf8").trim().split("\n").filter(Boolean) : [];
 
 /**
  * Counts to `input.to` in `tick`, then reports. `tick` throws on the visit given by `failAt`
@@ -285,27 +282,8 @@ describe("fsm checkpoints: a killed process", () => {
   it("finishes a run whose process was killed, without running journaled visits again", async () => {
     const db = join(dir, "crash.sqlite");
     const log = join(dir, "crash.log");
-    const child = spawn(
-      process.execPath,
-      ["--import", "tsx", "test/fsm/fixtures/crash-child.ts", db, log, "run-1"],
-      { stdio: "ignore" },
-    );
     // Kill it once three visits have left their side effect.
-    await new Promise<void>((resolve, reject) => {
-      const started = Date.now();
-      const poll = setInterval(() => {
-        if (lines(log).length >= 3) {
-          clearInterval(poll);
-          child.kill("SIGKILL");
-          resolve();
-        } else if (Date.now() - started > 30_000) {
-          clearInterval(poll);
-          child.kill("SIGKILL");
-          reject(new Error("child made no progress"));
-        }
-      }, 5);
-    });
-    await new Promise((r) => child.once("exit", r));
+    await killAfterLines("test/fsm/fixtures/crash-child.ts", [db, log, "run-1"], log, 3);
     const store = sqliteStore(db);
     const before = store.loadRun("run-1");
     const journaled = (before?.entries ?? [])

@@ -1,9 +1,9 @@
-import { spawn } from "node:child_process";
-import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import fc from "fast-check";
 import { afterAll, describe, expect, it } from "vitest";
+import { killAfterLines, lines } from "../helpers/crash.js";
 import { dag, memoryStore, sqliteStore } from "../../src/index.js";
 import { buildDag, dagSpecArbitrary, outcomes, referenceRun } from "../../src/testing/index.js";
 import { sideEffects } from "./fixtures/crash-workflow.js";
@@ -11,36 +11,12 @@ import { sideEffects } from "./fixtures/crash-workflow.js";
 const dir = mkdtempSync(join(tmpdir(), "weft-resume-"));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
-const lines = (path: string) =>
-  existsSync(path) ? readFileSync(path, "utf8").trim().split("\n").filter(Boolean) : [];
-
 describe("checkpoint and resume", () => {
   it("finishes a run whose process was killed, without re-running completed nodes", async () => {
     const db = join(dir, "crash.sqlite");
     const log = join(dir, "crash.log");
-    const child = spawn(
-      process.execPath,
-      ["--import", "tsx", "test/run/fixtures/crash-child.ts", db, log, "run-1"],
-      {
-        stdio: "ignore",
-      },
-    );
     // Kill it once three nodes have left their side effect.
-    await new Promise<void>((resolve, reject) => {
-      const started = Date.now();
-      const poll = setInterval(() => {
-        if (lines(log).length >= 3) {
-          clearInterval(poll);
-          child.kill("SIGKILL");
-          resolve();
-        } else if (Date.now() - started > 30_000) {
-          clearInterval(poll);
-          child.kill("SIGKILL");
-          reject(new Error("child made no progress"));
-        }
-      }, 5);
-    });
-    await new Promise((r) => child.once("exit", r));
+    await killAfterLines("test/run/fixtures/crash-child.ts", [db, log, "run-1"], log, 3);
     const store = sqliteStore(db);
     const before = store.loadRun("run-1");
     const journaled = (before?.entries ?? [])
