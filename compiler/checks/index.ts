@@ -2,6 +2,7 @@
  * Checks run on extracted workflows: graph validity (from `validateGraph`), durability of node
  * outputs, and warnings for results nothing uses.
  */
+import { issueField } from "../../src/graph/issue-field.js";
 import type { ts } from "ts-morph";
 import type { GraphIssue } from "../../src/graph/errors.js";
 import type { Graph, GraphNode, SourceLocation } from "../../src/graph/types.js";
@@ -100,35 +101,6 @@ export function graphDiagnostics(
 
 /** Where a (sub-)graph sits inside the root graph: `["nodes", 3, "subgraph"]`, `[]` for the root. */
 export type GraphPath = readonly (string | number)[];
-
-/** The field of a graph document an issue is best shown at, relative to its graph. */
-export function issueField(graph: Graph, issue: GraphIssue): (string | number)[] {
-  const [a, b] = issue.nodes;
-  switch (issue.code) {
-    case "dangling-ref":
-    case "unknown-port": {
-      const i = graph.edges.findIndex(
-        (e) => (e.from === a && e.to === b) || (e.to === a && e.from === b),
-      );
-      return i >= 0 ? ["edges", i] : [];
-    }
-    case "missing-output":
-      return ["output"];
-    case "unknown-state": {
-      if (graph.fsm?.initial === a) return ["fsm", "initial"];
-      const j = graph.fsm?.terminal.indexOf(a) ?? -1;
-      return j >= 0 ? ["fsm", "terminal", j] : ["fsm"];
-    }
-    case "duplicate-node": {
-      const i = graph.nodes.map((n) => n.name).lastIndexOf(a);
-      return i >= 0 ? ["nodes", i, "name"] : [];
-    }
-    default: {
-      const i = graph.nodes.findIndex((n) => n.name === a);
-      return i >= 0 ? ["nodes", i, "name"] : [];
-    }
-  }
-}
 
 function danglingHint(g: Graph, issue: GraphIssue): string | undefined {
   const missing = issue.nodes[1];
@@ -229,3 +201,5 @@ function unstorableOutputs(w: ExtractedWorkflow, checker: ts.TypeChecker): Diagn
   }
   return out;
 }
+
+export { issueField };

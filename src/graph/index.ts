@@ -4,3 +4,4 @@ export * from "./errors.js";
 export * from "./hash.js";
 export * from "./validate.js";
 export * from "./analysis.js";
+export * from "./issue-field.js";

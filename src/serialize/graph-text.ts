@@ -1,4 +1,5 @@
 /** Graphs to and from JSON and YAML text. */
+import { issueField } from "../graph/issue-field.js";
 import { stringify as yamlStringify } from "yaml";
 import type { GraphIssue } from "../graph/errors.js";
 import type { Graph } from "../graph/types.js";
@@ -116,7 +117,7 @@ function collectGraphIssues(graph: Graph, at: FieldPath, out: ShapeIssue[]): voi
     if (issue.severity !== "error") continue;
     const where = at.length ? ` (in sub-workflow '${graph.name}')` : "";
     out.push({
-      path: [...at, ...issuePath(graph, issue)],
+      path: [...at, ...issueField(graph, issue)],
       message: issue.message + where,
       anchor: "value",
     });
@@ -124,39 +125,4 @@ function collectGraphIssues(graph: Graph, at: FieldPath, out: ShapeIssue[]): voi
   graph.nodes.forEach((n, i) => {
     if (n.subgraph) collectGraphIssues(n.subgraph, [...at, "nodes", i, "subgraph"], out);
   });
-}
-
-/** The field a graph issue is best shown at. */
-function issuePath(graph: Graph, issue: GraphIssue): FieldPath {
-  const [a, b] = issue.nodes;
-  switch (issue.code) {
-    case "dangling-ref":
-    case "unknown-port": {
-      const i = graph.edges.findIndex(
-        (e) => (e.from === a && e.to === b) || (e.to === a && e.from === b),
-      );
-      if (i >= 0) return ["edges", i];
-      break;
-    }
-    case "missing-output":
-      return ["output"];
-    case "unknown-state": {
-      if (graph.fsm?.initial === a) return ["fsm", "initial"];
-      const j = graph.fsm?.terminal.indexOf(a) ?? -1;
-      return j >= 0 ? ["fsm", "terminal", j] : ["fsm"];
-    }
-    case "duplicate-node": {
-      let last = -1;
-      graph.nodes.forEach((n, i) => {
-        if (n.name === a) last = i;
-      });
-      if (last >= 0) return ["nodes", last, "name"];
-      break;
-    }
-    default: {
-      const i = graph.nodes.findIndex((n) => n.name === a);
-      if (i >= 0) return ["nodes", i, "name"];
-    }
-  }
-  return [];
 }
