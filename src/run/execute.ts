@@ -2,7 +2,7 @@
  * Runs one node: its function (or its map items, or its nested workflow) under the node's
  * policies. A node without policies takes the direct path: one call, no promise added.
  */
-import type { Prepared } from "./prepare.js";
+import { hasPolicies, type Prepared } from "./prepare.js";
 import type { NodeOptions, RunOptions } from "./options.js";
 import { NodeTimeoutError, type NodeContext, type RunEvent } from "./types.js";
 import { withPolicies } from "./policies.js";
@@ -27,7 +27,7 @@ type Call = (args: unknown, ctx: NodeContext) => unknown;
 export function executeNode(env: ExecEnv, i: number, args: unknown): unknown {
   const opts = env.p.options[i];
   const call = bodyOf(env, i);
-  if (!opts || !hasPolicies(opts)) {
+  if (!hasPolicies(opts)) {
     env.state.attempts[i] = 1;
     if (env.emit)
       env.emit({
@@ -39,18 +39,7 @@ export function executeNode(env: ExecEnv, i: number, args: unknown): unknown {
       });
     return call(args, env.contextFor(i, 1, env.runSignal));
   }
-  return withPolicies(env, i, opts, call, args);
-}
-
-function hasPolicies(o: NodeOptions<never, unknown>): boolean {
-  return (
-    o.retry !== undefined ||
-    o.timeoutMs !== undefined ||
-    o.cache !== undefined ||
-    o.hooks !== undefined ||
-    o.fallback !== undefined ||
-    o.circuitBreaker !== undefined
-  );
+  return withPolicies(env, i, opts as NodeOptions<never, unknown>, call, args);
 }
 
 /** The node's own work as one call: a function, a fan-out over items, or a nested run. */

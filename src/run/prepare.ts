@@ -50,6 +50,13 @@ export interface Prepared {
   output: number;
   /** Nodes with no predecessors (other than the input). */
   roots: number[];
+  /**
+   * Per node: its function when it is a plain task (no policies), which the scheduler calls
+   * directly; `undefined` for everything else.
+   */
+  direct: (((args: unknown, ctx: unknown) => unknown) | undefined)[];
+  /** Whether any node has a saga compensation (only then is completion order recorded). */
+  anyCompensate: boolean;
 }
 
 type AnyOptions = NodeOptions<never, unknown>;
@@ -124,7 +131,16 @@ export function prepare(
   const outName = graph.output ?? idx.names[n - 1];
   const roots: number[] = [];
   for (let i = 0; i < n; i++) if (idx.preds[i].length === 0) roots.push(i);
+  const implList = idx.names.map((name) => impls.get(name) ?? {});
+  const direct = graph.nodes.map((x, i) =>
+    (x.kind === "task" || x.kind === "condition" || x.kind === "select" || x.kind === "any") &&
+    !hasPolicies(options[i])
+      ? (implList[i].fn as ((args: unknown, ctx: unknown) => unknown) | undefined)
+      : undefined,
+  );
   return {
+    direct,
+    anyCompensate: options.some((o) => o?.compensate !== undefined),
     graph,
     n,
     names: idx.names,
@@ -134,7 +150,7 @@ export function prepare(
     bindings,
     preds: idx.preds,
     succs: idx.succs,
-    impls: idx.names.map((name) => impls.get(name) ?? {}),
+    impls: implList,
     options,
     priority,
     chainNext,
@@ -151,4 +167,17 @@ function mergeOptions(defaults: AnyOptions, own: AnyOptions): AnyOptions {
     retry: own.retry ?? defaults.retry,
     hooks: own.hooks || defaults.hooks ? { ...defaults.hooks, ...own.hooks } : undefined,
   };
+}
+
+/** Whether node options ask for anything around the call (otherwise it is called directly). */
+export function hasPolicies(o: NodeOptions<never, unknown> | undefined): boolean {
+  return (
+    o !== undefined &&
+    (o.retry !== undefined ||
+      o.timeoutMs !== undefined ||
+      o.cache !== undefined ||
+      o.hooks !== undefined ||
+      o.fallback !== undefined ||
+      o.circuitBreaker !== undefined)
+  );
 }

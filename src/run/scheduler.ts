@@ -94,6 +94,8 @@ class Scheduler implements ExecEnv {
   private readonly failedUpstream: Uint8Array;
   private readonly decided: Uint8Array;
   private fused = -1;
+  /** Plain task functions may be called directly (no events, not in threads mode). */
+  private readonly direct: boolean;
   private fusedTrusted = false;
   private readonly consumersLeft: Int32Array | undefined;
   private readonly ready: ReadyQueue;
@@ -149,6 +151,7 @@ class Scheduler implements ExecEnv {
       for (let i = 0; i < p.n; i++) this.consumersLeft[i] = p.succs[i].length;
     }
     this.ready = new ReadyQueue(p.priority);
+    this.direct = !inp.events && inp.options.mode !== "threads";
   }
 
   start(): RunState | Promise<RunState> {
@@ -352,9 +355,14 @@ class Scheduler implements ExecEnv {
     this.running++;
     let result: unknown;
     const args = this.argsOf(i);
-    this.consumed(i);
+    if (this.consumersLeft) this.consumed(i);
+    const direct = this.direct ? this.p.direct[i] : undefined;
     try {
-      result = executeNode(this, i, args);
+      if (direct) {
+        // A plain function and nobody listening: one call, nothing around it.
+        st.attempts[i] = 1;
+        result = direct(args, this.contextFor(i, 1, this.controller.signal));
+      } else result = executeNode(this, i, args);
     } catch (e) {
       this.onFailure(i, e);
       return;
@@ -413,7 +421,7 @@ class Scheduler implements ExecEnv {
     st.values[i] = value;
     st.endMs[i] = performance.now() - this.t0;
     const ms = st.endMs[i] - st.startMs[i];
-    this.completionOrder.push(i);
+    if (this.p.anyCompensate) this.completionOrder.push(i);
     if (this.emit) {
       this.emit({ type: "node-complete", runId: this.runId, node: this.p.names[i], ms, at: now() });
     }
