@@ -36,6 +36,7 @@ export {
   type StatePolicies,
 } from "./policies.js";
 export type { FsmVisitRecord } from "./journal.js";
+export { TransitionVetoedError } from "./run.js";
 export {
   machine,
   TransitionError,

@@ -35,6 +35,10 @@ export class FsmRunResult<S extends string, R> implements FsmRun<S, R> {
     return this.value as R[keyof R] | undefined;
   }
 
+  get errors(): NodeError[] {
+    return this.error instanceof NodeError ? [this.error] : [];
+  }
+
   get<K extends S & keyof R>(ref: StateRef<K>, visit?: number): R[K] | undefined {
     return this.stepper.get(ref, visit);
   }
@@ -45,8 +49,7 @@ export class FsmRunResult<S extends string, R> implements FsmRun<S, R> {
 
   orThrow(): this {
     if (this.status === "stopped" || this.status === "terminal") return this;
-    const errors = this.error instanceof NodeError ? [this.error] : [];
-    throw new RunFailedError(this.workflow, this.status, errors);
+    throw new RunFailedError(this.workflow, this.status, this.errors);
   }
 
   toJSON(): RunRecord {

@@ -71,6 +71,40 @@ export interface FsmRunOptions {
    * and resumed runs start from `options.metadata` instead.
    */
   journalMetadata?: boolean;
+  /**
+   * Sees every transition before the machine takes it (`to` is `undefined` for a `stop`), after
+   * the state's handler has run. Returning `false` (or a promise of it) vetoes it: the run fails
+   * with a {@link TransitionVetoedError} naming both states, and nothing is journaled for the
+   * visit, so a resumed run asks again.
+   *
+   * @example
+   * ```ts
+   * await machine.run(input, {
+   *   onTransition: ({ from, to }) => !(from === "review" && to === "approved" && !signedOff),
+   * });
+   * ```
+   */
+  onTransition?: (transition: {
+    from: string;
+    to: string | undefined;
+    value: unknown;
+  }) => boolean | void | Promise<boolean | void>;
+}
+
+/** A transition refused by an `onTransition` hook. */
+export class TransitionVetoedError extends Error {
+  readonly from: string;
+  readonly to: string | undefined;
+  constructor(from: string, to: string | undefined) {
+    super(
+      to === undefined
+        ? `the stop in state '${from}' was vetoed`
+        : `transition '${from}' -> '${to}' was vetoed`,
+    );
+    this.name = "TransitionVetoedError";
+    this.from = from;
+    this.to = to;
+  }
 }
 
 /**
@@ -129,6 +163,8 @@ export interface FsmRun<S extends string, R> {
   readonly output: R[keyof R] | undefined;
   /** The error of a failed or cancelled run; `cause` is what the handler threw. */
   readonly error: Error | undefined;
+  /** As for DAG runs: the failures, each a `NodeError` naming the state (empty when none). */
+  readonly errors: NodeError[];
   /** `executed` counts handlers run by this process (replayed visits of a resume are not). */
   readonly metrics: RunMetrics;
   /** Result of `state` on its latest visit, or on the 0-based `visit` (`"state.2"` works too). */
@@ -324,6 +360,19 @@ export class Stepper<S extends string, R> implements FsmStepper<S, R> {
       return this.fail(state, visit, out.error, out.attempts, ms);
     }
     const t = out.transition;
+    const hook = this.options.onTransition;
+    if (hook) {
+      const to = t.kind === "next" ? (t.to as string) : undefined;
+      let allowed: boolean | void;
+      try {
+        allowed = await hook({ from: state, to, value: t.value });
+      } catch (e) {
+        return this.fail(state, visit, e, out.attempts, ms);
+      }
+      if (allowed === false) {
+        return this.fail(state, visit, new TransitionVetoedError(state, to), out.attempts, ms);
+      }
+    }
     if (this.journal) {
       // Journaled before the machine moves on: a crash after this point never runs it again.
       try {
