@@ -124,19 +124,8 @@ export interface DagBuilder<I, R, K extends string, L> extends BuilderState {
     options?: NodeOptions<ArgsOf<RefsOf<S>, D>, NoInfer<Sel>>,
   ): DagBuilder<I, RefsOf<S> & { [P in N]: Sel }, K | N | `${N}.${Sel["case"]}`, Sel>;
 
-  /** Adds a node that waits for all its inputs (the same as `.node`; the default join). */
-  all<S extends BuilderState, const N extends string, const D extends DepsOf<K>, Out>(
-    this: S,
-    name: N & ValidName<N, K>,
-    deps: D,
-    fn: (args: ArgsOf<RefsOf<S>, D>, ctx: Ctx<NoInfer<N>>) => Out,
-    options?: NodeOptions<ArgsOf<RefsOf<S>, D>, NoInfer<Awaited<Out>>>,
-  ): DagBuilder<
-    I,
-    RefsOf<S> & { [P in N]: Awaited<Out> },
-    K | RefKeys<N, Awaited<Out>>,
-    Awaited<Out>
-  >;
+  /** Adds a node that waits for all its inputs: `.node` by its other name (the default join). */
+  readonly all: DagBuilder<I, R, K, L>["node"];
 
   /**
    * Adds a join on the first non-skipped input of a list, in list order. The argument is a

@@ -2,6 +2,7 @@
  * A strict JSON reader that, unlike `JSON.parse`, rejects duplicate keys, limits nesting depth and
  * remembers where every key and value starts, so later checks can point at a line and column.
  */
+import { defineKey } from "./shape.js";
 
 /** Offsets of one container's entries: where each key (or array element) and its value start. */
 export interface EntryOffsets {
@@ -147,16 +148,7 @@ export function readJson(text: string, options: ReadJsonOptions = {}): JsonRead 
       entry?.values.set(key, i);
       const value = readValue(depth);
       // `__proto__` must become an own property, as with JSON.parse, never the prototype.
-      if (key === "__proto__") {
-        Object.defineProperty(obj, key, {
-          value,
-          enumerable: true,
-          writable: true,
-          configurable: true,
-        });
-      } else {
-        obj[key] = value;
-      }
+      defineKey(obj, key, value);
       skipSpace();
       if (text[i] === ",") i++;
       else if (text[i] === "}") return (i++, obj);

@@ -2,7 +2,7 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
-import { killAfterLines, lines } from "../helpers/crash.js";
+import { journaledBefore, killAfterLines, lines } from "../helpers/crash.js";
 import {
   fsm,
   memoryStore,
@@ -285,11 +285,8 @@ describe("fsm checkpoints: a killed process", () => {
     // Kill it once three visits have left their side effect.
     await killAfterLines("test/fsm/fixtures/crash-child.ts", [db, log, "run-1"], log, 3);
     const store = sqliteStore(db);
-    const before = store.loadRun("run-1");
-    const journaled = (before?.entries ?? [])
-      .filter((e) => e.status === "completed")
-      .map((e) => e.node);
-    expect(before?.status).toBe("running");
+    const { status, journaled } = journaledBefore(store.loadRun("run-1"));
+    expect(status).toBe("running");
     expect(journaled.length).toBeGreaterThanOrEqual(2);
     expect(journaled.length).toBeLessThan(8);
 

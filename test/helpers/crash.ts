@@ -35,3 +35,16 @@ export async function killAfterLines(
   });
   await exited;
 }
+
+/** The nodes a stored run journaled as completed, and its status, after the kill. */
+export function journaledBefore(
+  run: { status: string; entries: { node: string; status: string }[] } | undefined,
+): {
+  status: string | undefined;
+  journaled: string[];
+} {
+  return {
+    status: run?.status,
+    journaled: (run?.entries ?? []).filter((e) => e.status === "completed").map((e) => e.node),
+  };
+}

@@ -3,7 +3,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import fc from "fast-check";
 import { afterAll, describe, expect, it } from "vitest";
-import { killAfterLines, lines } from "../helpers/crash.js";
+import { journaledBefore, killAfterLines, lines } from "../helpers/crash.js";
 import { dag, memoryStore, sqliteStore } from "../../src/index.js";
 import { buildDag, dagSpecArbitrary, outcomes, referenceRun } from "../../src/testing/index.js";
 import { sideEffects } from "./fixtures/crash-workflow.js";
@@ -18,11 +18,8 @@ describe("checkpoint and resume", () => {
     // Kill it once three nodes have left their side effect.
     await killAfterLines("test/run/fixtures/crash-child.ts", [db, log, "run-1"], log, 3);
     const store = sqliteStore(db);
-    const before = store.loadRun("run-1");
-    const journaled = (before?.entries ?? [])
-      .filter((e) => e.status === "completed")
-      .map((e) => e.node);
-    expect(before?.status).toBe("running");
+    const { status, journaled } = journaledBefore(store.loadRun("run-1"));
+    expect(status).toBe("running");
     expect(journaled.length).toBeGreaterThanOrEqual(2);
     expect(journaled.length).toBeLessThan(7);
 

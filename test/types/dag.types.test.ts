@@ -134,3 +134,19 @@ describe("named functions with a context parameter", () => {
     expectTypeOf(run.output).toEqualTypeOf<number | undefined>();
   });
 });
+
+describe(".all", () => {
+  it("is .node under its other name: arguments and results are typed the same way", async () => {
+    const wf = dag<{ a: number; b: string }>("joined")
+      .all("both", { a: "input.a", b: "input.b" }, ({ a, b }) => {
+        expectTypeOf(a).toEqualTypeOf<number>();
+        expectTypeOf(b).toEqualTypeOf<string>();
+        return `${b}${a}`;
+      })
+      .node("len", { s: "both" }, ({ s }) => s.length)
+      .build();
+    const run = await wf.run({ a: 1, b: "x" });
+    expectTypeOf(run.get("both")).toEqualTypeOf<string | undefined>();
+    expectTypeOf(run.output).toEqualTypeOf<number | undefined>();
+  });
+});

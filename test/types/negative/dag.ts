@@ -99,3 +99,11 @@ const needsClean = fragment<{ clean: Row[] }>()((b) =>
 base.use(needsClean);
 
 void n;
+
+// `.all` checks like `.node`
+// @ts-expect-error: "nope"
+base.all("joined", { x: "nope" }, ({ x }) => x);
+// @ts-expect-error: duplicate node name 'names'
+base.all("names", { p: "input.path" }, ({ p }) => p);
+// @ts-expect-error: Types of property 'rows' are incompatible
+base.all("cleaned", { rows: "names" }, cleanRows);
