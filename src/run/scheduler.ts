@@ -112,6 +112,8 @@ class Scheduler implements ExecEnv {
   private readonly t0 = performance.now();
   private resolveDone: ((s: RunState) => void) | undefined;
   private finished = false;
+  /** Set once the run has started to end (compensations may still be running). */
+  private closing = false;
   private timer: ReturnType<typeof setTimeout> | undefined;
   private pendingJournal = 0;
   private completionOrder: number[] = [];
@@ -203,6 +205,7 @@ class Scheduler implements ExecEnv {
   /** Processes decisions and starts ready nodes until blocked; returns the state when finished. */
   private drive(): RunState | undefined {
     if (this.finished) return this.state;
+    if (this.closing) return undefined;
     for (;;) {
       const fused = this.fused;
       if (fused >= 0) {
@@ -402,7 +405,10 @@ class Scheduler implements ExecEnv {
     const left = this.consumersLeft;
     if (!left) return;
     for (const j of this.p.preds[i]) {
-      if (--left[j] === 0 && j !== this.p.output) this.state.values[j] = undefined;
+      // The output, and results a compensation may still need, are kept.
+      if (--left[j] === 0 && j !== this.p.output && !this.p.options[j]?.compensate) {
+        this.state.values[j] = undefined;
+      }
     }
   }
 
@@ -495,7 +501,7 @@ class Scheduler implements ExecEnv {
   }
 
   private cancel(reason: unknown): void {
-    if (this.finished) return;
+    if (this.finished || this.closing) return;
     this.cancelled = true;
     this.stopRun("run cancelled");
     this.controller.abort(reason ?? new Error("run cancelled"));
@@ -567,9 +573,10 @@ class Scheduler implements ExecEnv {
     }
   }
 
-  private finish(): RunState {
+  /** Ends the run; `undefined` while compensations are still running (the promise settles then). */
+  private finish(): RunState | undefined {
     const st = this.state;
-    this.finished = true;
+    this.closing = true;
     if (this.timer) clearTimeout(this.timer);
     if (this.onAbort) this.options.signal?.removeEventListener("abort", this.onAbort);
     st.status = this.cancelled
@@ -582,6 +589,7 @@ class Scheduler implements ExecEnv {
     st.totalMs = performance.now() - this.t0;
     const compensate = this.anyFailed ? this.compensations() : undefined;
     const done = (): RunState => {
+      this.finished = true;
       this.emit?.({
         type: "run-complete",
         runId: this.runId,
@@ -594,7 +602,7 @@ class Scheduler implements ExecEnv {
     };
     if (compensate) {
       void compensate.then(done);
-      return undefined as unknown as RunState;
+      return undefined;
     }
     return done();
   }
@@ -603,7 +611,6 @@ class Scheduler implements ExecEnv {
   private compensations(): Promise<void> | undefined {
     const todo = this.completionOrder.filter((i) => this.p.options[i]?.compensate);
     if (todo.length === 0) return undefined;
-    this.finished = false;
     const run = async (): Promise<void> => {
       for (const i of todo.reverse()) {
         const fn = this.p.options[i]?.compensate as (r: unknown, c: NodeContext) => unknown;
@@ -615,7 +622,6 @@ class Scheduler implements ExecEnv {
           this.state.compensations.push({ node: name, ok: false, error });
         }
       }
-      this.finished = true;
     };
     return run();
   }

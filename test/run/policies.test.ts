@@ -238,6 +238,20 @@ describe("node policies", () => {
     ]);
   });
 
+  it("keeps results a compensation needs even when intermediate results are released", async () => {
+    const undone: unknown[] = [];
+    const wf = dag("saga-retain")
+      .node("reserve", {}, () => "seat-7", { compensate: (r) => void undone.push(r) })
+      .node("charge", { s: "reserve" }, ({ s }) => s.length)
+      .node("ship", { c: "charge" }, (): number => {
+        throw new Error("no stock");
+      })
+      .build();
+    const run = await wf.run(undefined, { retain: "outputs" });
+    expect(run.status).toBe("failed");
+    expect(undone).toEqual(["seat-7"]);
+  });
+
   it("applies workflow-wide default options, which node options override", async () => {
     const a = flaky(1);
     const b = flaky(3);
