@@ -40,12 +40,15 @@ export class DagRunResult<R, O> implements DagRun<R, O> {
     let executed = 0;
     let skipped = 0;
     let failed = 0;
+    // Preset (resumed or reused) results were never started in this run.
+    const started = new Uint8Array(p.n);
+    for (const i of s.order) started[i] = 1;
     for (let i = 0; i < p.n; i++) {
       const st = s.statuses[i];
       if (st === COMPLETED || st === 4) {
         if (s.endMs[i] > 0) nodeMs[p.names[i]] = round(s.endMs[i] - s.startMs[i]);
       }
-      if (st === COMPLETED && s.endMs[i] > 0) executed++;
+      if (st === COMPLETED && started[i] === 1) executed++;
       else if (st === 3) skipped++;
       else if (st === 4) failed++;
     }

@@ -36,6 +36,21 @@ export interface Prepared {
   bindings: Binding[][];
   preds: number[][];
   succs: number[][];
+  /** Predecessor counts, copied per run as the countdown to a node being ready. */
+  predCount: Int32Array;
+  /** Successors packed for the scheduler's hot loop: node `i`'s are `succAt[succOff[i] .. succOff[i + 1]]`. */
+  succOff: Int32Array;
+  succAt: Int32Array;
+  /**
+   * Nodes whose every argument is one plain reference (no `.any`, no port path), so building their
+   * arguments touches no binding records: 1 for those, 0 for the rest.
+   */
+  plainArgs: Uint8Array;
+  /** For those nodes: their arguments' sources `argSrc[argOff[i] .. argOff[i + 1]]` (-1: the run input)... */
+  argOff: Int32Array;
+  argSrc: Int32Array;
+  /** ...and parameter names (`undefined`: the value is the whole argument). */
+  argName: (string | undefined)[];
   impls: NodeImpl[];
   /** Each node's options with the workflow defaults merged in (undefined when it has none). */
   options: (NodeOptions<never, unknown> | undefined)[];
@@ -138,7 +153,34 @@ export function prepare(
       ? (implList[i].fn as ((args: unknown, ctx: unknown) => unknown) | undefined)
       : undefined,
   );
+  const predCount = Int32Array.from(idx.preds, (x) => x.length);
+  const succOff = new Int32Array(n + 1);
+  for (let i = 0; i < n; i++) succOff[i + 1] = succOff[i] + idx.succs[i].length;
+  const succAt = new Int32Array(succOff[n]);
+  for (let i = 0; i < n; i++) succAt.set(idx.succs[i], succOff[i]);
+  const plainArgs = new Uint8Array(n);
+  const argOff = new Int32Array(n + 1);
+  const argSrc: number[] = [];
+  const argName: (string | undefined)[] = [];
+  for (let i = 0; i < n; i++) {
+    const list = bindings[i];
+    if (list.every((b) => !b.any && b.sources[0].path.length === 0)) {
+      plainArgs[i] = 1;
+      for (const b of list) {
+        argSrc.push(b.sources[0].node);
+        argName.push(b.param);
+      }
+    }
+    argOff[i + 1] = argSrc.length;
+  }
   return {
+    predCount,
+    succOff,
+    succAt,
+    plainArgs,
+    argOff,
+    argSrc: Int32Array.from(argSrc),
+    argName,
     direct,
     anyCompensate: options.some((o) => o?.compensate !== undefined),
     graph,

@@ -6,7 +6,8 @@ export class ReadyQueue {
   private heap: Int32Array;
   size = 0;
   constructor(private readonly priority: ArrayLike<number>) {
-    this.heap = new Int32Array(Math.max(16, priority.length));
+    // Grown on demand: most runs never hold many ready nodes at once.
+    this.heap = new Int32Array(16);
   }
 
   private before(a: number, b: number): boolean {

@@ -22,6 +22,12 @@ export const COMPLETED = 2;
 export const SKIPPED = 3;
 export const FAILED = 4;
 
+/** Start and end times of a run without per-node timings: none (reads give `undefined`). */
+const UNTIMED = new Float64Array(0);
+
+/** What `begin` returns when the node's call threw. */
+const THREW: unique symbol = Symbol("threw");
+
 const STATUS_NAMES: NodeStatus[] = ["pending", "running", "completed", "skipped", "failed"];
 
 /** Results of earlier nodes injected before the run starts (resume, partial runs). */
@@ -49,6 +55,7 @@ export interface RunState {
   values: unknown[];
   errors: NodeError[];
   skipReasons: (string | undefined)[];
+  /** Per-node times since the run started; empty when the run takes no per-node timings. */
   startMs: Float64Array;
   endMs: Float64Array;
   attempts: Uint16Array;
@@ -89,9 +96,13 @@ class Scheduler implements ExecEnv {
   readonly metadata: Record<string, unknown>;
   readonly emit: ((e: RunEvent) => void) | undefined;
   readonly controller = new AbortController();
+  /** `controller.signal`, read once: the getter is a call. */
+  private readonly signal = this.controller.signal;
   readonly state: RunState;
   private readonly remaining: Int32Array;
   private readonly failedUpstream: Uint8Array;
+  /** 1 once some producer of the node resolved other than completed (skipped or failed). */
+  private readonly upstreamNotOk: Uint8Array;
   private readonly decided: Uint8Array;
   private fused = -1;
   private lastRead = 0;
@@ -99,11 +110,17 @@ class Scheduler implements ExecEnv {
   /** Plain task functions may be called directly (no events, not in threads mode). */
   private readonly direct: boolean;
   private fusedTrusted = false;
+  /** Nothing observes single nodes (events, journal, presets, selection, release): see `follow`. */
+  private readonly plain: boolean;
+  /** Per-node start and end times are taken (`timings`, or anything that reports them). */
+  private readonly timed: boolean;
   private readonly consumersLeft: Int32Array | undefined;
   private readonly ready: ReadyQueue;
   private readonly toDecide: number[] = [];
   private readonly limit: number;
   private running = 0;
+  /** Nodes started so far (the filled part of `state.order`). */
+  private started = 0;
   private stopping = false;
   private cancelled = false;
   private anyFailed = false;
@@ -130,6 +147,8 @@ class Scheduler implements ExecEnv {
     this.emit = inp.events;
     this.strategy = inp.options.onError ?? "fail-fast";
     const mode = inp.options.mode ?? "parallel";
+    const timed =
+      inp.options.timings !== false || inp.events !== undefined || inp.journal !== undefined;
     this.limit =
       mode === "sequential" ? 1 : Math.max(1, inp.options.concurrency ?? Number.POSITIVE_INFINITY);
     this.state = {
@@ -138,24 +157,33 @@ class Scheduler implements ExecEnv {
       statuses: new Uint8Array(p.n),
       values: new Array<unknown>(p.n),
       errors: [],
-      skipReasons: new Array<string | undefined>(p.n),
-      startMs: new Float64Array(p.n),
-      endMs: new Float64Array(p.n),
+      // Filled only where a node is skipped.
+      skipReasons: [],
+      startMs: timed ? new Float64Array(p.n) : UNTIMED,
+      endMs: timed ? new Float64Array(p.n) : UNTIMED,
       attempts: new Uint16Array(p.n),
-      order: [],
+      // Sized once: growing it node by node costs as much as a trivial node's scheduling.
+      order: new Array<number>(p.n),
       totalMs: 0,
       compensations: [],
     };
-    this.remaining = new Int32Array(p.n);
-    for (let i = 0; i < p.n; i++) this.remaining[i] = p.preds[i].length;
+    this.remaining = p.predCount.slice();
     this.failedUpstream = new Uint8Array(p.n);
+    this.upstreamNotOk = new Uint8Array(p.n);
     this.decided = new Uint8Array(p.n);
     if (inp.options.retain === "outputs") {
       this.consumersLeft = new Int32Array(p.n);
-      for (let i = 0; i < p.n; i++) this.consumersLeft[i] = p.succs[i].length;
+      for (let i = 0; i < p.n; i++) this.consumersLeft[i] = p.succOff[i + 1] - p.succOff[i];
     }
     this.ready = new ReadyQueue(p.priority);
     this.direct = !inp.events && inp.options.mode !== "threads";
+    this.plain =
+      this.direct &&
+      !inp.journal &&
+      !inp.presets &&
+      !inp.selected &&
+      inp.options.retain !== "outputs";
+    this.timed = timed;
   }
 
   start(): RunState | Promise<RunState> {
@@ -218,9 +246,15 @@ class Scheduler implements ExecEnv {
         if (this.state.statuses[fused] === PENDING && this.decided[fused]) this.ready.push(fused);
         continue;
       }
-      while (this.toDecide.length > 0) {
-        const j = this.toDecide.pop() as number;
-        if (this.decide(j)) this.ready.push(j);
+      // In the order they were released (declaration order among one node's successors), which is
+      // also the order the ready queue breaks ties in, so each push stays at the bottom.
+      const toDecide = this.toDecide;
+      if (toDecide.length > 0) {
+        for (let k = 0; k < toDecide.length; k++) {
+          const j = toDecide[k];
+          if (this.decide(j)) this.ready.push(j);
+        }
+        toDecide.length = 0;
       }
       if (this.fused >= 0) continue;
       if (this.running < this.limit && this.ready.size > 0) {
@@ -266,8 +300,12 @@ class Scheduler implements ExecEnv {
         this.skip(i, this.stopReason);
         return false;
       }
-      // A chain link whose only producer completed has nothing that could block it.
-      const why = producerCompleted ? undefined : this.blockedBy(i);
+      // A chain link whose only producer completed has nothing that could block it, nor has a
+      // node of plain references whose producers all completed.
+      const why =
+        producerCompleted || (this.p.plainArgs[i] === 1 && this.upstreamNotOk[i] === 0)
+          ? undefined
+          : this.blockedBy(i);
       if (why !== undefined) {
         this.skip(i, why);
         return false;
@@ -327,6 +365,26 @@ class Scheduler implements ExecEnv {
   }
 
   private argsOf(i: number): unknown {
+    const p = this.p;
+    if (p.plainArgs[i] === 1) {
+      const { argSrc, argName } = p;
+      const values = this.state.values;
+      const start = p.argOff[i];
+      const end = p.argOff[i + 1];
+      if (end - start === 1) {
+        const v = argSrc[start] < 0 ? this.input : values[argSrc[start]];
+        const name = argName[start];
+        if (name === undefined) return v;
+        const one: Record<string, unknown> = {};
+        one[name] = v;
+        return one;
+      }
+      const args: Record<string, unknown> = {};
+      for (let k = start; k < end; k++) {
+        args[argName[k] as string] = argSrc[k] < 0 ? this.input : values[argSrc[k]];
+      }
+      return args;
+    }
     const bindings = this.p.bindings[i];
     if (bindings.length === 1 && bindings[0].param === undefined) {
       return this.bindingValue(bindings[0]);
@@ -352,16 +410,18 @@ class Scheduler implements ExecEnv {
     this.afterResolve(i, "skipped", undefined, 0);
   }
 
-  private launch(i: number): void {
+  /** Marks `i` running and calls it: its result, or THREW when the call threw (already recorded). */
+  private begin(i: number): unknown {
     const st = this.state;
     st.statuses[i] = RUNNING;
-    st.order.push(i);
-    // The clock read that ended the previous node (nothing but scheduling ran since) also starts
-    // this one: reading the clock costs as much as a trivial node.
-    st.startMs[i] = this.clockFresh ? this.lastRead : performance.now() - this.t0;
-    this.clockFresh = false;
+    st.order[this.started++] = i;
+    if (this.timed) {
+      // The clock read that ended the previous node (nothing but scheduling ran since) also starts
+      // this one: reading the clock costs as much as a trivial node.
+      st.startMs[i] = this.clockFresh ? this.lastRead : performance.now() - this.t0;
+      this.clockFresh = false;
+    }
     this.running++;
-    let result: unknown;
     const args = this.argsOf(i);
     if (this.consumersLeft) this.consumed(i);
     const direct = this.direct ? this.p.direct[i] : undefined;
@@ -369,35 +429,86 @@ class Scheduler implements ExecEnv {
       if (direct) {
         // A plain function and nobody listening: one call, nothing around it.
         st.attempts[i] = 1;
-        result = direct(args, this.contextFor(i, 1, this.controller.signal));
-      } else result = executeNode(this, i, args);
+        return direct(args, this.plainContext(i));
+      }
+      return executeNode(this, i, args);
     } catch (e) {
       this.onFailure(i, e);
+      return THREW;
+    }
+  }
+
+  private launch(i: number): void {
+    const result = this.begin(i);
+    if (result === THREW) return;
+    if (!isPromiseLike(result)) return this.onSuccess(i, result);
+    if (this.inp.sync) {
+      return this.onFailure(
+        i,
+        new Error(
+          `node '${this.p.names[i]}' returned a promise, which runSync cannot wait for; use run()`,
+        ),
+      );
+    }
+    if (this.p.chainNext[i] >= 0) {
+      void this.follow(i, result);
       return;
     }
-    if (isPromiseLike(result)) {
-      if (this.inp.sync) {
-        this.onFailure(
-          i,
-          new Error(
-            `node '${this.p.names[i]}' returned a promise, which runSync cannot wait for; use run()`,
-          ),
-        );
-        return;
+    result.then(
+      (v) => {
+        this.onSuccess(i, v);
+        this.drive();
+      },
+      (e: unknown) => {
+        this.onFailure(i, e);
+        this.drive();
+      },
+    );
+  }
+
+  /**
+   * Awaits a node's promise, then starts the rest of its fused chain in the same loop, so a chain
+   * of async nodes costs one `await` per node, as a hand-written loop does.
+   */
+  private async follow(i: number, pending: PromiseLike<unknown>): Promise<void> {
+    const { chainNext, kinds, direct } = this.p;
+    for (;;) {
+      let value: unknown;
+      try {
+        value = await pending;
+      } catch (e) {
+        this.onFailure(i, e);
+        break;
       }
-      result.then(
-        (v) => {
-          this.onSuccess(i, v);
-          this.drive();
-        },
-        (e: unknown) => {
-          this.onFailure(i, e);
-          this.drive();
-        },
-      );
-    } else {
-      this.onSuccess(i, result);
+      const j = chainNext[i];
+      if (this.plain && j >= 0 && !this.stopping && kinds[i] === "task" && direct[j]) {
+        // A link of a fused chain in a run nobody observes: `j` has no other input and nothing
+        // (preset, selection, failure) can hold it back, so it starts without being decided.
+        this.completed(i, value);
+        this.remaining[j] = 0;
+        this.decided[j] = 1;
+        this.running--;
+      } else {
+        this.onSuccess(i, value);
+        const next = this.fused;
+        if (next !== j || j < 0 || this.closing) break;
+        this.fused = -1;
+        if (!this.decide(j, this.fusedTrusted)) break;
+        if (this.running >= this.limit) {
+          this.ready.push(j);
+          break;
+        }
+      }
+      const result = this.begin(j);
+      if (result === THREW) break;
+      if (!isPromiseLike(result)) {
+        this.onSuccess(j, result);
+        break;
+      }
+      i = j;
+      pending = result;
     }
+    this.drive();
   }
 
   /** Releases upstream values whose last consumer has now taken its arguments. */
@@ -428,16 +539,23 @@ class Scheduler implements ExecEnv {
       );
     }
     this.running--;
-    st.statuses[i] = COMPLETED;
-    st.values[i] = value;
-    st.endMs[i] = this.lastRead = performance.now() - this.t0;
-    this.clockFresh = true;
-    const ms = st.endMs[i] - st.startMs[i];
-    if (this.p.anyCompensate) this.completionOrder.push(i);
+    const ms = this.completed(i, value);
     if (this.emit) {
       this.emit({ type: "node-complete", runId: this.runId, node: this.p.names[i], ms, at: now() });
     }
     this.afterResolve(i, "completed", value, ms);
+  }
+
+  /** Records a node's value and end time; its duration in ms (0 without timings). */
+  private completed(i: number, value: unknown): number {
+    const st = this.state;
+    st.statuses[i] = COMPLETED;
+    st.values[i] = value;
+    if (this.p.anyCompensate) this.completionOrder.push(i);
+    if (!this.timed) return 0;
+    st.endMs[i] = this.lastRead = performance.now() - this.t0;
+    this.clockFresh = true;
+    return st.endMs[i] - st.startMs[i];
   }
 
   private onFailure(i: number, e: unknown): void {
@@ -468,13 +586,13 @@ class Scheduler implements ExecEnv {
         this.controller.abort(err);
       }
     }
-    this.afterResolve(i, "failed", undefined, st.endMs[i] - st.startMs[i]);
+    this.afterResolve(i, "failed", undefined, this.timed ? st.endMs[i] - st.startMs[i] : 0);
   }
 
   private recordFailure(i: number, err: NodeError, endMs = performance.now() - this.t0): void {
     const st = this.state;
     st.statuses[i] = FAILED;
-    st.endMs[i] = endMs;
+    if (this.timed) st.endMs[i] = endMs;
     st.errors.push(err);
     this.anyFailed = true;
     this.emit?.({
@@ -561,9 +679,13 @@ class Scheduler implements ExecEnv {
   private release(i: number): void {
     const st = this.state;
     const failed = st.statuses[i] === FAILED || this.failedUpstream[i] === 1;
-    const next = this.p.chainNext[i];
-    for (const j of this.p.succs[i]) {
+    const notOk = st.statuses[i] !== COMPLETED;
+    const { chainNext, succOff, succAt } = this.p;
+    const next = chainNext[i];
+    for (let k = succOff[i], end = succOff[i + 1]; k < end; k++) {
+      const j = succAt[k];
       if (failed) this.failedUpstream[j] = 1;
+      if (notOk) this.upstreamNotOk[j] = 1;
       if (--this.remaining[j] === 0) {
         if (j === next && this.fused < 0) {
           this.fused = j;
@@ -587,6 +709,7 @@ class Scheduler implements ExecEnv {
           ? "failed"
           : "partial";
     st.totalMs = performance.now() - this.t0;
+    st.order.length = this.started;
     const compensate = this.anyFailed ? this.compensations() : undefined;
     const done = (): RunState => {
       this.finished = true;
@@ -639,6 +762,18 @@ class Scheduler implements ExecEnv {
       emit: emit
         ? (progress) => emit({ type: "progress", runId, node, progress, at: now() })
         : noop,
+    };
+  }
+
+  /** The context of a direct call: nobody listens, so `emit` does nothing. */
+  private plainContext(i: number): NodeContext {
+    return {
+      signal: this.signal,
+      runId: this.runId,
+      node: this.p.names[i],
+      attempt: 1,
+      metadata: this.metadata,
+      emit: noop,
     };
   }
 

@@ -30,6 +30,23 @@ describe("DAG runtime", () => {
     expect(rec.status).toBe("completed");
   });
 
+  it("skips per-node clock reads with timings: false unless something reports them", async () => {
+    const wf = dag<{ n: number }>("untimed")
+      .node("a", { n: "input.n" }, async ({ n }) => n + 1)
+      .node("b", { a: "a" }, async ({ a }) => a * 2)
+      .build();
+    const bare = await wf.run({ n: 1 }, { timings: false });
+    expect(bare.output).toBe(4);
+    expect(bare.metrics.nodeMs).toEqual({});
+    expect(bare.metrics.executed).toBe(2);
+    expect(bare.metrics.order).toEqual(["a", "b"]);
+    expect(bare.toJSON().nodes.a).toEqual({ status: "completed", result: 2 });
+    const events: RunEvent[] = [];
+    const observed = await wf.run({ n: 1 }, { timings: false, onEvent: (e) => events.push(e) });
+    expect(Object.keys(observed.metrics.nodeMs).sort()).toEqual(["a", "b"]);
+    expect(events.filter((e) => e.type === "node-complete")).toHaveLength(2);
+  });
+
   it("resolves (not rejects) on failure, wraps the error with the node name and keeps the cause", async () => {
     const boom = new Error("disk full");
     const wf = dag("fail")
