@@ -88,7 +88,9 @@ class PlanReader {
     const workflow = this.string(raw.workflow, "workflow");
     const hash = this.string(raw.graphHash, "graphHash");
     if (hash === "") this.fail(`field 'graphHash' is empty`);
-    const nodes = this.array(raw.nodes, "nodes").map((v, i) => this.string(v, `nodes[${i}]`));
+    const nodes = this.array(raw.nodes, "nodes").map((v, i) =>
+      typeof v === "string" ? v : this.string(v, `nodes[${i}]`),
+    );
     this.n = nodes.length;
     const names = new Map<string, number>();
     nodes.forEach((name, i) => {
@@ -98,7 +100,7 @@ class PlanReader {
     });
     const n = this.n;
 
-    const order = this.perNode(raw.order, "order", (v, at) => this.index(v, at));
+    const order = this.perNode(raw.order, "order", (v, i) => this.index(v, "order", i));
     const seen = new Uint8Array(n);
     order.forEach((v, i) => {
       if (seen[v] === 1)
@@ -106,9 +108,9 @@ class PlanReader {
       seen[v] = 1;
     });
 
-    const level = this.perNode(raw.level, "level", (v, at) => this.int(v, at, 0, n));
+    const level = this.perNode(raw.level, "level", (v, i) => this.int(v, "level", i, 0, n));
     const levels = this.array(raw.levels, "levels").map((l, i) =>
-      this.array(l, `levels[${i}]`).map((v, j) => this.index(v, `levels[${i}][${j}]`)),
+      this.array(l, `levels[${i}]`).map((v, j) => this.index(v, `levels[${i}]`, j)),
     );
     let listed = 0;
     levels.forEach((list, l) =>
@@ -121,26 +123,26 @@ class PlanReader {
     );
     if (listed !== n) this.fail(`field 'levels' lists ${listed} nodes, expected ${n}`);
 
-    const cost = this.perNode(raw.cost, "cost", (v, at) => {
-      const c = this.number(v, at);
-      if (c < 0) this.fail(`${at} is ${c}; costs are zero or more`);
+    const cost = this.perNode(raw.cost, "cost", (v, i) => {
+      const c = this.number(v, "cost", i);
+      if (c < 0) this.fail(`cost[${i}] is ${c}; costs are zero or more`);
       return c;
     });
-    const priority = this.perNode(raw.priority, "priority", (v, at) => this.number(v, at));
+    const priority = this.perNode(raw.priority, "priority", (v, i) =>
+      this.number(v, "priority", i),
+    );
 
     const chains = this.array(raw.chains, "chains").map((c, i) => {
-      const chain = this.array(c, `chains[${i}]`).map((v, j) =>
-        this.index(v, `chains[${i}][${j}]`),
-      );
+      const chain = this.array(c, `chains[${i}]`).map((v, j) => this.index(v, `chains[${i}]`, j));
       if (chain.length < 2)
         this.fail(`chains[${i}] has ${chain.length} node(s); chains have two or more`);
       return chain;
     });
-    const chainOf = this.perNode(raw.chainOf, "chainOf", (v, at) => {
+    const chainOf = this.perNode(raw.chainOf, "chainOf", (v, i) => {
       if (typeof v !== "number" || !Number.isInteger(v) || v < NO_NODE || v >= chains.length) {
         this.fail(
-          `${at} must be ${NO_NODE} (no chain) or the index of one of the ${chains.length} ` +
-            `chains, got ${describe(v)}`,
+          `chainOf[${i}] must be ${NO_NODE} (no chain) or the index of one of the ` +
+            `${chains.length} chains, got ${describe(v)}`,
         );
       }
       return v;
@@ -163,11 +165,13 @@ class PlanReader {
       );
     }
 
-    const lastConsumer = this.perNode(raw.lastConsumer, "lastConsumer", (v, at) =>
-      this.int(v, at, RETAINED_OUTPUT, n),
+    const lastConsumer = this.perNode(raw.lastConsumer, "lastConsumer", (v, i) =>
+      this.int(v, "lastConsumer", i, RETAINED_OUTPUT, n),
     );
-    const consumers = this.perNode(raw.consumers, "consumers", (v, at) => this.int(v, at, 0, n));
-    const output = this.int(raw.output, "output", n === 0 ? NO_NODE : 0, n);
+    const consumers = this.perNode(raw.consumers, "consumers", (v, i) =>
+      this.int(v, "consumers", i, 0, n),
+    );
+    const output = this.int(raw.output, "output", -1, n === 0 ? NO_NODE : 0, n);
 
     const cp = raw.criticalPath;
     if (!isRecord(cp)) this.fail(`field 'criticalPath' must be an object, got ${describe(cp)}`);
@@ -178,7 +182,7 @@ class PlanReader {
       nodes: this.array(cp.nodes, "criticalPath.nodes").map((v, i) =>
         this.name(v, `criticalPath.nodes[${i}]`, names),
       ),
-      cost: this.number(cp.cost, "criticalPath.cost"),
+      cost: this.number(cp.cost, "criticalPath.cost", -1),
     };
 
     const plan: ExecutionPlan = {
@@ -221,12 +225,16 @@ class PlanReader {
     return value;
   }
 
-  private perNode<T>(value: unknown, field: string, item: (v: unknown, at: string) => T): T[] {
+  /**
+   * A per-node field's items, each checked by `item`. Checks take the field and the item's index
+   * and build a message only when they fail: plans have one item per node, often thousands.
+   */
+  private perNode<T>(value: unknown, field: string, item: (v: unknown, i: number) => T): T[] {
     const list = this.array(value, `field '${field}'`);
     if (list.length !== this.n) {
       this.fail(`field '${field}' has ${list.length} items, expected one per node (${this.n})`);
     }
-    return list.map((v, i) => item(v, `${field}[${i}]`));
+    return list.map((v, i) => item(v, i));
   }
 
   private string(value: unknown, at: string): string {
@@ -234,25 +242,28 @@ class PlanReader {
     return value;
   }
 
-  private number(value: unknown, at: string): number {
+  /** A finite number, at `field[i]` (or `field` itself when `i` is -1). */
+  private number(value: unknown, field: string, i: number): number {
     if (typeof value !== "number" || !Number.isFinite(value)) {
-      this.fail(`${at} must be a finite number, got ${describe(value)}`);
+      this.fail(`${itemAt(field, i)} must be a finite number, got ${describe(value)}`);
     }
     return value;
   }
 
   /** An integer in [min, max). */
-  private int(value: unknown, at: string, min: number, max: number): number {
+  private int(value: unknown, field: string, i: number, min: number, max: number): number {
     if (typeof value !== "number" || !Number.isInteger(value) || value < min || value >= max) {
-      this.fail(`${at} must be an integer from ${min} to ${max - 1}, got ${describe(value)}`);
+      this.fail(
+        `${itemAt(field, i)} must be an integer from ${min} to ${max - 1}, got ${describe(value)}`,
+      );
     }
     return value;
   }
 
-  private index(value: unknown, at: string): number {
+  private index(value: unknown, field: string, i: number): number {
     if (typeof value !== "number" || !Number.isInteger(value) || value < 0 || value >= this.n) {
       this.fail(
-        `${at} must be a node index (the plan has ${this.n} nodes), got ${describe(value)}`,
+        `${itemAt(field, i)} must be a node index (the plan has ${this.n} nodes), got ${describe(value)}`,
       );
     }
     return value;
@@ -263,6 +274,11 @@ class PlanReader {
     if (!names.has(name)) this.fail(`${at} is '${name}', which is not one of the plan's nodes`);
     return name;
   }
+}
+
+/** `field[i]`, or `field` alone when `i` is -1. */
+function itemAt(field: string, i: number): string {
+  return i < 0 ? field : `${field}[${i}]`;
 }
 
 function isRecord(value: unknown): value is Record<string, unknown> {

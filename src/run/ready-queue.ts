@@ -7,7 +7,7 @@ export class ReadyQueue {
   size = 0;
   constructor(private readonly priority: ArrayLike<number>) {
     // Grown on demand: most runs never hold many ready nodes at once.
-    this.heap = new Int32Array(16);
+    this.heap = new Int32Array(Math.min(256, Math.max(16, priority.length)));
   }
 
   private before(a: number, b: number): boolean {
@@ -18,7 +18,7 @@ export class ReadyQueue {
 
   push(v: number): void {
     if (this.size === this.heap.length) {
-      const bigger = new Int32Array(this.heap.length * 2);
+      const bigger = new Int32Array(this.heap.length * 4);
       bigger.set(this.heap);
       this.heap = bigger;
     }

@@ -236,6 +236,19 @@ describe("checkPlan", () => {
     }
   });
 
+  it("tells graphs apart whose names run together the same way", () => {
+    const hashes = [
+      linear(["ab", "c"]),
+      linear(["a", "bc"]),
+      linear(["a:1", "b"]),
+      linear(["a", "1:b"]),
+      linear(["ab", "c"], { name: "lin" }),
+      linear(["ab", "c"], { output: "ab" }),
+    ].map((g) => planOf(g).graphHash);
+    expect(new Set(hashes).size).toBe(hashes.length);
+    expect(planOf(linear(["ab", "c"])).graphHash).toBe(hashes[0]);
+  });
+
   it("says so when the plan belongs to another workflow", () => {
     const plan = planOf(linear(["a"]));
     expect(() => checkPlan(plan, etl())).toThrow(
