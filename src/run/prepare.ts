@@ -157,7 +157,11 @@ export function prepare(
   const succOff = new Int32Array(n + 1);
   for (let i = 0; i < n; i++) succOff[i + 1] = succOff[i] + idx.succs[i].length;
   const succAt = new Int32Array(succOff[n]);
-  for (let i = 0; i < n; i++) succAt.set(idx.succs[i], succOff[i]);
+  // Highest priority first, as the ready queue would order them: a run without a concurrency
+  // limit starts released nodes in this order without queueing them.
+  const first = (a: number, b: number): number => priority[b] - priority[a] || a - b;
+  for (let i = 0; i < n; i++) succAt.set([...idx.succs[i]].sort(first), succOff[i]);
+  roots.sort(first);
   const plainArgs = new Uint8Array(n);
   const argOff = new Int32Array(n + 1);
   const argSrc: number[] = [];

@@ -246,13 +246,26 @@ class Scheduler implements ExecEnv {
         if (this.state.statuses[fused] === PENDING && this.decided[fused]) this.ready.push(fused);
         continue;
       }
-      // In the order they were released (declaration order among one node's successors), which is
-      // also the order the ready queue breaks ties in, so each push stays at the bottom.
+      // In the order they were released: each node's successors highest priority first.
       const toDecide = this.toDecide;
       if (toDecide.length > 0) {
-        for (let k = 0; k < toDecide.length; k++) {
-          const j = toDecide[k];
-          if (this.decide(j)) this.ready.push(j);
+        if (this.limit === Number.POSITIVE_INFINITY) {
+          // Without a concurrency limit every ready node starts now, in that order, unqueued.
+          for (let k = 0; k < toDecide.length; k++) {
+            const j = toDecide[k];
+            if (this.decide(j)) this.launch(j);
+            // A chain the launch made ready goes on at once, as it would from the queue.
+            while (this.fused >= 0) {
+              const f = this.fused;
+              this.fused = -1;
+              if (this.decide(f, this.fusedTrusted)) this.launch(f);
+            }
+          }
+        } else {
+          for (let k = 0; k < toDecide.length; k++) {
+            const j = toDecide[k];
+            if (this.decide(j)) this.ready.push(j);
+          }
         }
         toDecide.length = 0;
       }
@@ -472,6 +485,7 @@ class Scheduler implements ExecEnv {
    */
   private async follow(i: number, pending: PromiseLike<unknown>): Promise<void> {
     const { chainNext, kinds, direct } = this.p;
+    const st = this.state;
     for (;;) {
       let value: unknown;
       try {
@@ -481,23 +495,45 @@ class Scheduler implements ExecEnv {
         break;
       }
       const j = chainNext[i];
-      if (this.plain && j >= 0 && !this.stopping && kinds[i] === "task" && direct[j]) {
+      const fn = j >= 0 ? direct[j] : undefined;
+      if (this.plain && fn && !this.stopping && kinds[i] === "task") {
         // A link of a fused chain in a run nobody observes: `j` has no other input and nothing
-        // (preset, selection, failure) can hold it back, so it starts without being decided.
-        this.completed(i, value);
+        // (preset, selection, failure) can hold it back, so `i` ends and `j` starts right here,
+        // with none of the bookkeeping an observed or queued node needs.
+        st.statuses[i] = COMPLETED;
+        st.values[i] = value;
+        if (this.p.anyCompensate) this.completionOrder.push(i);
+        if (this.timed) {
+          st.startMs[j] = st.endMs[i] = performance.now() - this.t0;
+          this.clockFresh = false;
+        }
         this.remaining[j] = 0;
         this.decided[j] = 1;
-        this.running--;
-      } else {
-        this.onSuccess(i, value);
-        const next = this.fused;
-        if (next !== j || j < 0 || this.closing) break;
-        this.fused = -1;
-        if (!this.decide(j, this.fusedTrusted)) break;
-        if (this.running >= this.limit) {
-          this.ready.push(j);
+        st.statuses[j] = RUNNING;
+        st.order[this.started++] = j;
+        st.attempts[j] = 1;
+        let result: unknown;
+        try {
+          result = fn(this.argsOf(j), this.plainContext(j));
+        } catch (e) {
+          this.onFailure(j, e);
           break;
         }
+        if (!isPromiseLike(result)) {
+          this.onSuccess(j, result);
+          break;
+        }
+        i = j;
+        pending = result;
+        continue;
+      }
+      this.onSuccess(i, value);
+      if (this.fused !== j || j < 0 || this.closing) break;
+      this.fused = -1;
+      if (!this.decide(j, this.fusedTrusted)) break;
+      if (this.running >= this.limit) {
+        this.ready.push(j);
+        break;
       }
       const result = this.begin(j);
       if (result === THREW) break;
@@ -645,6 +681,8 @@ class Scheduler implements ExecEnv {
         r.then(
           () => {
             this.pendingJournal--;
+            // The write took time: what starts next reads the clock afresh.
+            this.clockFresh = false;
             this.release(i);
             this.drive();
           },

@@ -72,4 +72,24 @@ describe("optimized scheduling paths agree with the plain scheduler", () => {
     await wf.run(undefined, { concurrency: 1 });
     expect(order[0]).toBe("long");
   });
+
+  it("starts released nodes critical path first without a concurrency limit too", () => {
+    const wf = dag("fan")
+      .node("src", {}, () => 1)
+      .node("short", { s: "src" }, ({ s }) => s)
+      .node("mid", { s: "src" }, ({ s }) => s)
+      .node("long", { s: "src" }, ({ s }) => s)
+      .node("long2", { l: "long" }, ({ l }) => l)
+      .node("long3", { l: "long2", m: "mid" }, ({ l, m }) => l + m)
+      .build();
+    // Priorities: long 3, mid 2, short and long3 1 (each node costs 1); ties go by declaration.
+    expect(wf.runSync(undefined).metrics.order).toEqual([
+      "src",
+      "long",
+      "long2",
+      "mid",
+      "short",
+      "long3",
+    ]);
+  });
 });
