@@ -58,7 +58,7 @@ export class DagRunResult<R, O> implements DagRun<R, O> {
       executed,
       skipped,
       failed,
-      order: s.order.map((i) => p.names[i]),
+      order: Array.from(s.order, (i) => p.names[i]),
     };
     return this.cachedMetrics;
   }

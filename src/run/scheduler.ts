@@ -59,7 +59,8 @@ export interface RunState {
   startMs: Float64Array;
   endMs: Float64Array;
   attempts: Uint16Array;
-  order: number[];
+  /** Nodes in the order they started. */
+  order: Int32Array;
   totalMs: number;
   compensations: { node: string; ok: boolean; error?: unknown }[];
 }
@@ -162,8 +163,9 @@ class Scheduler implements ExecEnv {
       startMs: timed ? new Float64Array(p.n) : UNTIMED,
       endMs: timed ? new Float64Array(p.n) : UNTIMED,
       attempts: new Uint16Array(p.n),
-      // Sized once: growing it node by node costs as much as a trivial node's scheduling.
-      order: new Array<number>(p.n),
+      // Sized once and outside the JS heap: growing an array node by node costs as much as a
+      // trivial node's scheduling, and the collector would copy it while the run lasts.
+      order: new Int32Array(p.n),
       totalMs: 0,
       compensations: [],
     };
@@ -747,7 +749,7 @@ class Scheduler implements ExecEnv {
           ? "failed"
           : "partial";
     st.totalMs = performance.now() - this.t0;
-    st.order.length = this.started;
+    st.order = st.order.subarray(0, this.started);
     const compensate = this.anyFailed ? this.compensations() : undefined;
     const done = (): RunState => {
       this.finished = true;
