@@ -100,7 +100,7 @@ class PlanReader {
     });
     const n = this.n;
 
-    const order = this.perNode(raw.order, "order", (v, i) => this.index(v, "order", i));
+    const order = this.indices(this.perNode(raw.order, "order"), "order");
     const seen = new Uint8Array(n);
     order.forEach((v, i) => {
       if (seen[v] === 1)
@@ -108,9 +108,9 @@ class PlanReader {
       seen[v] = 1;
     });
 
-    const level = this.perNode(raw.level, "level", (v, i) => this.int(v, "level", i, 0, n));
+    const level = this.ints(this.perNode(raw.level, "level"), "level", 0, n);
     const levels = this.array(raw.levels, "levels").map((l, i) =>
-      this.array(l, `levels[${i}]`).map((v, j) => this.index(v, `levels[${i}]`, j)),
+      this.indices(this.array(l, `levels[${i}]`), `levels[${i}]`),
     );
     let listed = 0;
     levels.forEach((list, l) =>
@@ -123,29 +123,26 @@ class PlanReader {
     );
     if (listed !== n) this.fail(`field 'levels' lists ${listed} nodes, expected ${n}`);
 
-    const cost = this.perNode(raw.cost, "cost", (v, i) => {
-      const c = this.number(v, "cost", i);
+    const cost = this.numbers(this.perNode(raw.cost, "cost"), "cost");
+    cost.forEach((c, i) => {
       if (c < 0) this.fail(`cost[${i}] is ${c}; costs are zero or more`);
-      return c;
     });
-    const priority = this.perNode(raw.priority, "priority", (v, i) =>
-      this.number(v, "priority", i),
-    );
+    const priority = this.numbers(this.perNode(raw.priority, "priority"), "priority");
 
     const chains = this.array(raw.chains, "chains").map((c, i) => {
-      const chain = this.array(c, `chains[${i}]`).map((v, j) => this.index(v, `chains[${i}]`, j));
+      const chain = this.indices(this.array(c, `chains[${i}]`), `chains[${i}]`);
       if (chain.length < 2)
         this.fail(`chains[${i}] has ${chain.length} node(s); chains have two or more`);
       return chain;
     });
-    const chainOf = this.perNode(raw.chainOf, "chainOf", (v, i) => {
+    const chainOf = this.perNode(raw.chainOf, "chainOf") as number[];
+    chainOf.forEach((v: unknown, i) => {
       if (typeof v !== "number" || !Number.isInteger(v) || v < NO_NODE || v >= chains.length) {
         this.fail(
           `chainOf[${i}] must be ${NO_NODE} (no chain) or the index of one of the ` +
             `${chains.length} chains, got ${describe(v)}`,
         );
       }
-      return v;
     });
     let members = 0;
     chains.forEach((chain, c) =>
@@ -165,12 +162,13 @@ class PlanReader {
       );
     }
 
-    const lastConsumer = this.perNode(raw.lastConsumer, "lastConsumer", (v, i) =>
-      this.int(v, "lastConsumer", i, RETAINED_OUTPUT, n),
+    const lastConsumer = this.ints(
+      this.perNode(raw.lastConsumer, "lastConsumer"),
+      "lastConsumer",
+      RETAINED_OUTPUT,
+      n,
     );
-    const consumers = this.perNode(raw.consumers, "consumers", (v, i) =>
-      this.int(v, "consumers", i, 0, n),
-    );
+    const consumers = this.ints(this.perNode(raw.consumers, "consumers"), "consumers", 0, n);
     const output = this.int(raw.output, "output", -1, n === 0 ? NO_NODE : 0, n);
 
     const cp = raw.criticalPath;
@@ -225,16 +223,31 @@ class PlanReader {
     return value;
   }
 
-  /**
-   * A per-node field's items, each checked by `item`. Checks take the field and the item's index
-   * and build a message only when they fail: plans have one item per node, often thousands.
-   */
-  private perNode<T>(value: unknown, field: string, item: (v: unknown, i: number) => T): T[] {
+  /** A per-node field: an array with one item per node. Its items are checked in place. */
+  private perNode(value: unknown, field: string): unknown[] {
     const list = this.array(value, `field '${field}'`);
     if (list.length !== this.n) {
       this.fail(`field '${field}' has ${list.length} items, expected one per node (${this.n})`);
     }
-    return list.map((v, i) => item(v, i));
+    return list;
+  }
+
+  // The list checks below run over one item per node, often thousands: plain loops over the
+  // parsed arrays, which are returned as they are, and messages built only on failure.
+
+  private indices(list: unknown[], field: string): number[] {
+    for (let i = 0; i < list.length; i++) this.index(list[i], field, i);
+    return list as number[];
+  }
+
+  private ints(list: unknown[], field: string, min: number, max: number): number[] {
+    for (let i = 0; i < list.length; i++) this.int(list[i], field, i, min, max);
+    return list as number[];
+  }
+
+  private numbers(list: unknown[], field: string): number[] {
+    for (let i = 0; i < list.length; i++) this.number(list[i], field, i);
+    return list as number[];
   }
 
   private string(value: unknown, at: string): string {
