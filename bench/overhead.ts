@@ -78,7 +78,9 @@ export async function runOverhead(ctx: BenchContext): Promise<Section> {
         [baseLabel, () => w.baseline(w.input)],
         ...variants.map((v): [string, Task] => [v.label, v.task]),
       ],
-      { timeMs: ctx.quick ? 150 : 600 },
+      // Long enough, in enough turns, that collector pauses and the host's noise fall on every
+      // path alike.
+      { timeMs: ctx.quick ? 150 : 1500, rounds: ctx.quick ? 3 : 5 },
     );
     const base = timings.get(baseLabel) as Timing;
     rows.push(row(w, baseLabel, base, base, undefined, clockUs));
@@ -123,7 +125,7 @@ export async function runOverhead(ctx: BenchContext): Promise<Section> {
     notes: [
       `Chain: ${n.toLocaleString("en-US")} nodes, each adding one to the previous result. Fan: one source, ${width.toLocaleString("en-US")} middle nodes, one join summing them (${(width + 2).toLocaleString("en-US")} nodes). Built with \`looseDag\` in a loop.`,
       "Baselines call the very same node functions: a plain loop (sync) or a plain `await` loop (async), building the same argument objects.",
-      "Overhead per node = (weft − baseline) ÷ nodes. Each figure is the median of all timed runs; the baseline and the weft paths take turns in three rounds in this process.",
+      "Overhead per node = (weft − baseline) ÷ nodes. Each figure is the median of all timed runs; the baseline and the weft paths take turns in five rounds in this process.",
       `Targets: sync overhead at most ${SYNC_TARGET_US} µs per node with \`runSync\`; async \`run()\` within ${ASYNC_TARGET_RATIO}x of the \`await\` loop.`,
       "Per-node timings (the default) read the clock once per node in a chain and twice per node elsewhere; `timings: false` leaves them out when nothing observes the run (no listener, trace or checkpoint store).",
     ],
