@@ -749,7 +749,8 @@ class Scheduler implements ExecEnv {
           ? "failed"
           : "partial";
     st.totalMs = performance.now() - this.t0;
-    st.order = st.order.subarray(0, this.started);
+    // A view costs as much as a small run: only when some nodes never started.
+    if (this.started < st.order.length) st.order = st.order.subarray(0, this.started);
     const compensate = this.anyFailed ? this.compensations() : undefined;
     const done = (): RunState => {
       this.finished = true;
