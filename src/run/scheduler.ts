@@ -502,11 +502,9 @@ class Scheduler implements ExecEnv {
         // A link of a fused chain in a run nobody observes: `j` has no other input and nothing
         // (preset, selection, failure) can hold it back, so `i` ends and `j` starts right here,
         // with none of the bookkeeping an observed or queued node needs.
-        st.statuses[i] = COMPLETED;
-        st.values[i] = value;
-        if (this.p.anyCompensate) this.completionOrder.push(i);
+        this.completed(i, value);
         if (this.timed) {
-          st.startMs[j] = st.endMs[i] = performance.now() - this.t0;
+          st.startMs[j] = this.lastRead;
           this.clockFresh = false;
         }
         this.remaining[j] = 0;
