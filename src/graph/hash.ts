@@ -20,7 +20,8 @@ export function stableStringify(value: unknown): string {
  */
 export function graphHash(graph: Graph): string {
   // Every string is written as `length:text`, so no two graphs give the same input whatever
-  // their names contain. Written straight into the hash in chunks: building one JSON document
+  // their names contain; UTF-16 code units go in as they are (UTF-8 would turn every unpaired
+  // surrogate into the same replacement character). Written straight into the hash in chunks: building one JSON document
   // first costs several times more at 10,000 nodes.
   const hash = createHash("sha256");
   let text = `weft-graph/2;${str(graph.kind)}${str(graph.name)}${str(graph.output ?? "")}`;
@@ -31,7 +32,7 @@ export function graphHash(graph: Graph): string {
     text += `${ports.length};`;
     for (const p of ports) text += str(p);
     if (text.length > CHUNK) {
-      hash.update(text);
+      hash.update(text, "utf16le");
       text = "";
     }
   }
@@ -40,11 +41,11 @@ export function graphHash(graph: Graph): string {
     text += str(e.from) + str(e.port ?? "") + str(e.to) + str(e.param ?? "");
     text += `${e.index ?? 0};${str(e.event ?? "")}`;
     if (text.length > CHUNK) {
-      hash.update(text);
+      hash.update(text, "utf16le");
       text = "";
     }
   }
-  return hash.update(text).digest("hex").slice(0, 16);
+  return hash.update(text, "utf16le").digest("hex").slice(0, 16);
 }
 
 /** Characters of text gathered before they go to the hash. */

@@ -130,6 +130,8 @@ class Scheduler implements ExecEnv {
   private readonly t0 = performance.now();
   private resolveDone: ((s: RunState) => void) | undefined;
   private finished = false;
+  /** Set while `drive` runs. */
+  private driving = false;
   /** Set once the run has started to end (compensations may still be running). */
   private closing = false;
   private timer: ReturnType<typeof setTimeout> | undefined;
@@ -235,7 +237,28 @@ class Scheduler implements ExecEnv {
   /** Processes decisions and starts ready nodes until blocked; returns the state when finished. */
   private drive(): RunState | undefined {
     if (this.finished) return this.state;
-    if (this.closing) return undefined;
+    // A node that cancels its own run calls back in here: the drive in progress goes on instead.
+    if (this.closing || this.driving) return undefined;
+    this.driving = true;
+    try {
+      this.pump();
+    } finally {
+      this.driving = false;
+    }
+    if (
+      this.running === 0 &&
+      this.pendingJournal === 0 &&
+      this.ready.size === 0 &&
+      this.fused < 0 &&
+      this.toDecide.length === 0
+    ) {
+      return this.finish();
+    }
+    return undefined;
+  }
+
+  private pump(): void {
+    const toDecide = this.toDecide;
     for (;;) {
       const fused = this.fused;
       if (fused >= 0) {
@@ -248,26 +271,23 @@ class Scheduler implements ExecEnv {
         if (this.state.statuses[fused] === PENDING && this.decided[fused]) this.ready.push(fused);
         continue;
       }
-      // In the order they were released: each node's successors highest priority first.
-      const toDecide = this.toDecide;
       if (toDecide.length > 0) {
-        if (this.limit === Number.POSITIVE_INFINITY) {
-          // Without a concurrency limit every ready node starts now, in that order, unqueued.
-          for (let k = 0; k < toDecide.length; k++) {
-            const j = toDecide[k];
+        let k = 0;
+        if (this.limit === Number.POSITIVE_INFINITY && this.ready.size === 0) {
+          // Without a concurrency limit every ready node starts now. The nodes of one release
+          // come highest priority first (successor lists are sorted), the order the queue would
+          // give them, so they start unqueued, until a start or a skip releases more nodes: the
+          // queue orders the rest.
+          while (k < toDecide.length) {
+            const released = toDecide.length;
+            const j = toDecide[k++];
             if (this.decide(j)) this.launch(j);
-            // A chain the launch made ready goes on at once, as it would from the queue.
-            while (this.fused >= 0) {
-              const f = this.fused;
-              this.fused = -1;
-              if (this.decide(f, this.fusedTrusted)) this.launch(f);
-            }
+            if (this.fused >= 0 || toDecide.length !== released) break;
           }
-        } else {
-          for (let k = 0; k < toDecide.length; k++) {
-            const j = toDecide[k];
-            if (this.decide(j)) this.ready.push(j);
-          }
+        }
+        for (; k < toDecide.length; k++) {
+          const j = toDecide[k];
+          if (this.decide(j)) this.ready.push(j);
         }
         toDecide.length = 0;
       }
@@ -278,16 +298,6 @@ class Scheduler implements ExecEnv {
       }
       break;
     }
-    if (
-      this.running === 0 &&
-      this.pendingJournal === 0 &&
-      this.ready.size === 0 &&
-      this.fused < 0 &&
-      this.toDecide.length === 0
-    ) {
-      return this.finish();
-    }
-    return undefined;
   }
 
   /** Resolves a node whose inputs are all settled; true when it should run. */
@@ -503,6 +513,7 @@ class Scheduler implements ExecEnv {
         // (preset, selection, failure) can hold it back, so `i` ends and `j` starts right here,
         // with none of the bookkeeping an observed or queued node needs.
         this.completed(i, value);
+        if (this.failedUpstream[i] === 1) this.failedUpstream[j] = 1;
         if (this.timed) {
           st.startMs[j] = this.lastRead;
           this.clockFresh = false;
