@@ -61,6 +61,11 @@ export interface Prepared {
    * by `i`, so the scheduler starts it straight away without queueing it.
    */
   chainNext: Int32Array;
+  /**
+   * `chainNext[i]` when both ends are tasks and the next one is called directly (`direct`), so a
+   * run nobody observes can hand over from `i` to it inline; -1 otherwise.
+   */
+  laneNext: Int32Array;
   order: number[];
   output: number;
   /** Nodes with no predecessors (other than the input). */
@@ -177,7 +182,13 @@ export function prepare(
     }
     argOff[i + 1] = argSrc.length;
   }
+  const laneNext = new Int32Array(n).fill(-1);
+  for (let i = 0; i < n; i++) {
+    const j = chainNext[i];
+    if (j >= 0 && kinds[i] === "task" && kinds[j] === "task" && direct[j]) laneNext[i] = j;
+  }
   return {
+    laneNext,
     predCount,
     succOff,
     succAt,

@@ -22,6 +22,8 @@ export const COMPLETED = 2;
 export const SKIPPED = 3;
 export const FAILED = 4;
 
+type DirectFn = (args: unknown, ctx: unknown) => unknown;
+
 /** Start and end times of a run without per-node timings: none (reads give `undefined`). */
 const UNTIMED = new Float64Array(0);
 
@@ -452,8 +454,8 @@ class Scheduler implements ExecEnv {
     const direct = this.direct ? this.p.direct[i] : undefined;
     try {
       if (direct) {
-        // A plain function and nobody listening: one call, nothing around it.
-        st.attempts[i] = 1;
+        // A plain function and nobody listening: one call, nothing around it (no attempt count:
+        // a node that ran with none made one attempt).
         return direct(args, this.plainContext(i));
       }
       return executeNode(this, i, args);
@@ -496,7 +498,7 @@ class Scheduler implements ExecEnv {
    * of async nodes costs one `await` per node, as a hand-written loop does.
    */
   private async follow(i: number, pending: PromiseLike<unknown>): Promise<void> {
-    const { chainNext, kinds, direct } = this.p;
+    const { laneNext, direct } = this.p;
     const st = this.state;
     for (;;) {
       let value: unknown;
@@ -506,9 +508,8 @@ class Scheduler implements ExecEnv {
         this.onFailure(i, e);
         break;
       }
-      const j = chainNext[i];
-      const fn = j >= 0 ? direct[j] : undefined;
-      if (this.plain && fn && !this.stopping && kinds[i] === "task") {
+      const j = laneNext[i];
+      if (j >= 0 && this.plain && !this.stopping) {
         // A link of a fused chain in a run nobody observes: `j` has no other input and nothing
         // (preset, selection, failure) can hold it back, so `i` ends and `j` starts right here,
         // with none of the bookkeeping an observed or queued node needs.
@@ -518,14 +519,12 @@ class Scheduler implements ExecEnv {
           st.startMs[j] = this.lastRead;
           this.clockFresh = false;
         }
-        this.remaining[j] = 0;
-        this.decided[j] = 1;
+        // `j` is never decided nor counted down: its only producer is `i`, which releases nothing.
         st.statuses[j] = RUNNING;
         st.order[this.started++] = j;
-        st.attempts[j] = 1;
         let result: unknown;
         try {
-          result = fn(this.argsOf(j), this.plainContext(j));
+          result = (direct[j] as DirectFn)(this.argsOf(j), this.plainContext(j));
         } catch (e) {
           this.onFailure(j, e);
           break;
@@ -538,21 +537,22 @@ class Scheduler implements ExecEnv {
         pending = result;
         continue;
       }
+      const next = this.p.chainNext[i];
       this.onSuccess(i, value);
-      if (this.fused !== j || j < 0 || this.closing) break;
+      if (this.fused !== next || next < 0 || this.closing) break;
       this.fused = -1;
-      if (!this.decide(j, this.fusedTrusted)) break;
+      if (!this.decide(next, this.fusedTrusted)) break;
       if (this.running >= this.limit) {
-        this.ready.push(j);
+        this.ready.push(next);
         break;
       }
-      const result = this.begin(j);
+      const result = this.begin(next);
       if (result === THREW) break;
       if (!isPromiseLike(result)) {
-        this.onSuccess(j, result);
+        this.onSuccess(next, result);
         break;
       }
-      i = j;
+      i = next;
       pending = result;
     }
     this.drive();
