@@ -38,7 +38,10 @@ export interface Prepared {
   succs: number[][];
   /** Predecessor counts, copied per run as the countdown to a node being ready. */
   predCount: Int32Array;
-  /** Successors packed for the scheduler's hot loop: node `i`'s are `succAt[succOff[i] .. succOff[i + 1]]`. */
+  /**
+   * Successors packed for the scheduler's hot loop, highest priority first: node `i`'s are
+   * `succAt[succOff[i] .. succOff[i + 1]]`.
+   */
   succOff: Int32Array;
   succAt: Int32Array;
   /**
@@ -46,7 +49,10 @@ export interface Prepared {
    * arguments touches no binding records: 1 for those, 0 for the rest.
    */
   plainArgs: Uint8Array;
-  /** For those nodes: their arguments' sources `argSrc[argOff[i] .. argOff[i + 1]]` (-1: the run input)... */
+  /**
+   * For those nodes: their arguments' sources, `argSrc[argOff[i] .. argOff[i + 1]]` (-1: the run
+   * input)...
+   */
   argOff: Int32Array;
   argSrc: Int32Array;
   /** ...and parameter names (`undefined`: the value is the whole argument). */
@@ -158,15 +164,56 @@ export function prepare(
       ? (implList[i].fn as ((args: unknown, ctx: unknown) => unknown) | undefined)
       : undefined,
   );
+  const packed = packForScheduler(idx, bindings, priority, chainNext, kinds, direct);
+  roots.sort(byPriority(priority));
+  return {
+    ...packed,
+    direct,
+    anyCompensate: options.some((o) => o?.compensate !== undefined),
+    graph,
+    n,
+    names: idx.names,
+    index: idx.index,
+    kinds,
+    runIf,
+    bindings,
+    preds: idx.preds,
+    succs: idx.succs,
+    impls: implList,
+    options,
+    priority,
+    chainNext,
+    order,
+    output: outName === undefined ? -1 : (idx.index.get(outName) ?? -1),
+    roots,
+  };
+}
+
+/** Highest priority first, ties by declaration: the ready queue's order. */
+function byPriority(priority: Float64Array): (a: number, b: number) => number {
+  return (a, b) => priority[b] - priority[a] || a - b;
+}
+
+/** The flat arrays the scheduler's hot loop reads instead of per-node records. */
+function packForScheduler(
+  idx: { preds: number[][]; succs: number[][] },
+  bindings: Binding[][],
+  priority: Float64Array,
+  chainNext: Int32Array,
+  kinds: NodeKind[],
+  direct: Prepared["direct"],
+): Pick<
+  Prepared,
+  "predCount" | "succOff" | "succAt" | "plainArgs" | "argOff" | "argSrc" | "argName" | "laneNext"
+> {
+  const n = kinds.length;
   const predCount = Int32Array.from(idx.preds, (x) => x.length);
   const succOff = new Int32Array(n + 1);
   for (let i = 0; i < n; i++) succOff[i + 1] = succOff[i] + idx.succs[i].length;
   const succAt = new Int32Array(succOff[n]);
-  // Highest priority first, as the ready queue would order them: a run without a concurrency
-  // limit starts released nodes in this order without queueing them.
-  const first = (a: number, b: number): number => priority[b] - priority[a] || a - b;
+  // A run without a concurrency limit starts released nodes in this order without queueing them.
+  const first = byPriority(priority);
   for (let i = 0; i < n; i++) succAt.set([...idx.succs[i]].sort(first), succOff[i]);
-  roots.sort(first);
   const plainArgs = new Uint8Array(n);
   const argOff = new Int32Array(n + 1);
   const argSrc: number[] = [];
@@ -188,7 +235,6 @@ export function prepare(
     if (j >= 0 && kinds[i] === "task" && kinds[j] === "task" && direct[j]) laneNext[i] = j;
   }
   return {
-    laneNext,
     predCount,
     succOff,
     succAt,
@@ -196,24 +242,7 @@ export function prepare(
     argOff,
     argSrc: Int32Array.from(argSrc),
     argName,
-    direct,
-    anyCompensate: options.some((o) => o?.compensate !== undefined),
-    graph,
-    n,
-    names: idx.names,
-    index: idx.index,
-    kinds,
-    runIf,
-    bindings,
-    preds: idx.preds,
-    succs: idx.succs,
-    impls: implList,
-    options,
-    priority,
-    chainNext,
-    order,
-    output: outName === undefined ? -1 : (idx.index.get(outName) ?? -1),
-    roots,
+    laneNext,
   };
 }
 
