@@ -1,6 +1,7 @@
 import { parseRef } from "../graph/refs.js";
 import type { Prepared } from "../run/prepare.js";
-import { COMPLETED, statusName, type RunState } from "../run/scheduler.js";
+import type { RunState } from "../run/scheduler.js";
+import { COMPLETED, statusName } from "../run/status.js";
 import { RunFailedError, type NodeError, type RunMetrics, type RunRecord } from "../run/types.js";
 import type { DagRun } from "./dag-types.js";
 import type { Lookup, RefsOfMap } from "./type-utils.js";

@@ -4,23 +4,13 @@
  * first, up to the concurrency limit. Synchronous node results are handled inline, so a workflow
  * of synchronous functions runs without creating a promise (`runSync`).
  */
-import type { Prepared, Source } from "./prepare.js";
+import type { Prepared } from "./prepare.js";
+import { argumentsOf, blockedBy } from "./arguments.js";
+import { COMPLETED, FAILED, PENDING, RUNNING, SKIPPED } from "./status.js";
 import type { ErrorStrategy, RunOptions } from "./options.js";
 import { executeNode, type ExecEnv } from "./execute.js";
-import {
-  NodeError,
-  type NodeContext,
-  type NodeStatus,
-  type RunEvent,
-  type RunStatus,
-} from "./types.js";
+import { NodeError, type NodeContext, type RunEvent, type RunStatus } from "./types.js";
 import { ReadyQueue } from "./ready-queue.js";
-
-export const PENDING = 0;
-export const RUNNING = 1;
-export const COMPLETED = 2;
-export const SKIPPED = 3;
-export const FAILED = 4;
 
 type DirectFn = (args: unknown, ctx: unknown) => unknown;
 
@@ -29,8 +19,6 @@ const UNTIMED = new Float64Array(0);
 
 /** What `begin` returns when the node's call threw. */
 const THREW: unique symbol = Symbol("threw");
-
-const STATUS_NAMES: NodeStatus[] = ["pending", "running", "completed", "skipped", "failed"];
 
 /** Results of earlier nodes injected before the run starts (resume, partial runs). */
 export interface Preset {
@@ -332,101 +320,13 @@ class Scheduler implements ExecEnv {
       const why =
         producerCompleted || (this.p.plainArgs[i] === 1 && this.upstreamNotOk[i] === 0)
           ? undefined
-          : this.blockedBy(i);
+          : blockedBy(this.p, this.state, i);
       if (why !== undefined) {
         this.skip(i, why);
         return false;
       }
     }
     return true;
-  }
-
-  /** Why a success-only node cannot run (a required input skipped or failed), if it cannot. */
-  private blockedBy(i: number): string | undefined {
-    for (const b of this.p.bindings[i]) {
-      if (b.any) {
-        let found = false;
-        for (const s of b.sources) if (this.sourceOk(s)) found = true;
-        if (!found) return `every input of '${b.param}' was skipped`;
-      } else {
-        const s = b.sources[0];
-        if (!this.sourceOk(s)) {
-          const up = s.node >= 0 ? this.p.names[s.node] : "input";
-          const st = s.node >= 0 ? this.state.statuses[s.node] : COMPLETED;
-          return st === FAILED ? `upstream '${up}' failed` : `input '${s.ref}' was skipped`;
-        }
-      }
-    }
-    return undefined;
-  }
-
-  private sourceOk(s: Source): boolean {
-    if (s.node < 0) return true;
-    if (this.state.statuses[s.node] !== COMPLETED) return false;
-    const kind = this.p.kinds[s.node];
-    if (s.path.length > 0 && (kind === "condition" || kind === "select")) {
-      const v = this.state.values[s.node] as { branch?: string; case?: string } | undefined;
-      const taken = kind === "condition" ? v?.branch : v?.case;
-      return taken === s.path[0];
-    }
-    return true;
-  }
-
-  private valueOf(s: Source): unknown {
-    let v: unknown;
-    let k = 0;
-    if (s.node < 0) v = this.input;
-    else {
-      v = this.state.values[s.node];
-      const kind = this.p.kinds[s.node];
-      if (s.path.length > 0 && (kind === "condition" || kind === "select")) {
-        if (!this.sourceOk(s)) return undefined;
-        v = (v as { value: unknown }).value;
-        k = 1;
-      }
-    }
-    for (; k < s.path.length && v !== undefined && v !== null; k++) {
-      v = (v as Record<string, unknown>)[s.path[k]];
-    }
-    return v;
-  }
-
-  private argsOf(i: number): unknown {
-    const p = this.p;
-    if (p.plainArgs[i] === 1) {
-      const { argSrc, argName } = p;
-      const values = this.state.values;
-      const start = p.argOff[i];
-      const end = p.argOff[i + 1];
-      if (end - start === 1) {
-        const v = argSrc[start] < 0 ? this.input : values[argSrc[start]];
-        const name = argName[start];
-        if (name === undefined) return v;
-        const one: Record<string, unknown> = {};
-        one[name] = v;
-        return one;
-      }
-      const args: Record<string, unknown> = {};
-      for (let k = start; k < end; k++) {
-        args[argName[k] as string] = argSrc[k] < 0 ? this.input : values[argSrc[k]];
-      }
-      return args;
-    }
-    const bindings = this.p.bindings[i];
-    if (bindings.length === 1 && bindings[0].param === undefined) {
-      return this.bindingValue(bindings[0]);
-    }
-    const args: Record<string, unknown> = {};
-    for (const b of bindings) args[b.param as string] = this.bindingValue(b);
-    return args;
-  }
-
-  private bindingValue(b: Prepared["bindings"][number][number]): unknown {
-    if (!b.any) return this.valueOf(b.sources[0]);
-    for (const s of b.sources) {
-      if (this.sourceOk(s)) return { from: s.ref, value: this.valueOf(s) };
-    }
-    return undefined;
   }
 
   private skip(i: number, reason: string): void {
@@ -449,7 +349,7 @@ class Scheduler implements ExecEnv {
       this.clockFresh = false;
     }
     this.running++;
-    const args = this.argsOf(i);
+    const args = argumentsOf(this.p, this.state, this.input, i);
     if (this.consumersLeft) this.consumed(i);
     const direct = this.direct ? this.p.direct[i] : undefined;
     try {
@@ -524,7 +424,10 @@ class Scheduler implements ExecEnv {
         st.order[this.started++] = j;
         let result: unknown;
         try {
-          result = (direct[j] as DirectFn)(this.argsOf(j), this.plainContext(j));
+          result = (direct[j] as DirectFn)(
+            argumentsOf(this.p, this.state, this.input, j),
+            this.plainContext(j),
+          );
         } catch (e) {
           this.onFailure(j, e);
           break;
@@ -859,8 +762,4 @@ function isBranch(v: unknown): boolean {
 
 function isSelected(v: unknown): boolean {
   return typeof v === "object" && v !== null && typeof (v as { case?: unknown }).case === "string";
-}
-
-export function statusName(code: number): NodeStatus {
-  return STATUS_NAMES[code];
 }

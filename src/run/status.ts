@@ -1,0 +1,14 @@
+/** Node status codes of a DAG run's flat state (`RunState.statuses`), and their names. */
+import type { NodeStatus } from "./types.js";
+
+export const PENDING = 0;
+export const RUNNING = 1;
+export const COMPLETED = 2;
+export const SKIPPED = 3;
+export const FAILED = 4;
+
+const STATUS_NAMES: NodeStatus[] = ["pending", "running", "completed", "skipped", "failed"];
+
+export function statusName(code: number): NodeStatus {
+  return STATUS_NAMES[code];
+}
