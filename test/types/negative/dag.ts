@@ -107,3 +107,9 @@ base.all("joined", { x: "nope" }, ({ x }) => x);
 base.all("names", { p: "input.path" }, ({ p }) => p);
 // @ts-expect-error: Types of property 'rows' are incompatible
 base.all("cleaned", { rows: "names" }, cleanRows);
+
+// run options are checked
+// @ts-expect-error: Type 'string' is not assignable to type 'boolean | undefined'
+void built.run({ path: "a", minAge: 1 }, { timings: "off" });
+// @ts-expect-error: 'timing' does not exist
+void built.run({ path: "a", minAge: 1 }, { timing: false });
