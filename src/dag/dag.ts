@@ -9,6 +9,7 @@ import type { ExecutionPlan } from "../plan/types.js";
 import { prepare, type Prepared } from "../run/prepare.js";
 import { schedule, type Journal, type Preset, type RunState } from "../run/scheduler.js";
 import { selectNodes } from "../run/partial.js";
+import { checkRunOptions } from "../run/check-options.js";
 import { EventChannel } from "../run/event-channel.js";
 import type { RunEvent } from "../run/types.js";
 import type { AnyDag, Dag, DagRun, NodeImpl, RunStream } from "./dag-types.js";
@@ -97,12 +98,20 @@ class DagImpl {
     const result = this.run(input, {
       ...options,
       onEvent: (e) => {
-        user?.(e);
-        channel.push(e);
-        if (e.type === "run-complete") channel.close();
+        try {
+          user?.(e);
+        } finally {
+          // The consumer sees every event even when the caller's listener throws (which fails
+          // the run: the result tells).
+          channel.push(e);
+          if (e.type === "run-complete") channel.close();
+        }
       },
     });
-    result.catch((e: unknown) => channel.fail(e));
+    result.then(
+      () => channel.close(),
+      (e: unknown) => channel.fail(e),
+    );
     return Object.assign(channel, { result }) as RunStream<unknown, unknown>;
   }
 
@@ -121,6 +130,7 @@ class DagImpl {
     resuming = false,
   ): DagRunResult<unknown, unknown> | Promise<DagRunResult<unknown, unknown>> {
     const p = this.prep();
+    checkRunOptions(p, options);
     if (!resuming) checkInput(this.graph, input);
     const runId = options.runId ?? randomUUID();
     const services: RunServices | Promise<RunServices> = attachRunServices({
@@ -149,6 +159,7 @@ class DagImpl {
         journal,
         sync,
         events: svc.events,
+        listener: svc.listener,
       });
       const wrap = (
         s: RunState,

@@ -2,6 +2,7 @@ import { parseRef } from "../graph/refs.js";
 import type { Prepared } from "../run/prepare.js";
 import type { RunState } from "../run/scheduler.js";
 import { COMPLETED, statusName } from "../run/status.js";
+import { readPort } from "../run/arguments.js";
 import { RunFailedError, type NodeError, type RunMetrics, type RunRecord } from "../run/types.js";
 import type { DagRun } from "./dag-types.js";
 import type { Lookup, RefsOfMap } from "./type-utils.js";
@@ -132,7 +133,7 @@ export class DagRunResult<R, O> implements DagRun<R, O> {
 function walk(v: unknown, path: string[]): unknown {
   for (const k of path) {
     if (v === undefined || v === null) return undefined;
-    v = (v as Record<string, unknown>)[k];
+    v = readPort(v, k);
   }
   return v;
 }

@@ -87,10 +87,34 @@ function valueOf(p: Prepared, st: RunValues, input: unknown, s: Source): unknown
       k = 1;
     }
   }
-  for (; k < s.path.length && v !== undefined && v !== null; k++) {
-    v = (v as Record<string, unknown>)[s.path[k]];
-  }
+  for (; k < s.path.length && v !== undefined && v !== null; k++) v = readPort(v, s.path[k]);
   return v;
+}
+
+const hasOwn = Object.prototype.hasOwnProperty;
+
+/**
+ * One field of a port path, read so that no path reaches a prototype: an own property, or a
+ * field or getter a class declares (`Map#size`, a result class's getter), but never
+ * `__proto__`, `constructor`, `prototype` nor anything `Object.prototype` or `Function.prototype`
+ * holds. So `a.constructor.constructor` gives `undefined`, not `Function`.
+ *
+ * @example
+ * ```ts
+ * readPort({ x: 1 }, "x"); // 1
+ * readPort({}, "constructor"); // undefined
+ * readPort(new Map([[1, 2]]), "size"); // 1
+ * ```
+ */
+export function readPort(v: unknown, key: string): unknown {
+  if (hasOwn.call(v, key)) return (v as Record<string, unknown>)[key];
+  if (key === "__proto__" || key === "constructor" || key === "prototype") return undefined;
+  let proto: unknown = Object.getPrototypeOf(v);
+  while (proto !== null && proto !== Object.prototype && proto !== Function.prototype) {
+    if (hasOwn.call(proto, key)) return (v as Record<string, unknown>)[key];
+    proto = Object.getPrototypeOf(proto);
+  }
+  return undefined;
 }
 
 function bindingValue(p: Prepared, st: RunValues, input: unknown, b: Binding): unknown {

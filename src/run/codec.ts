@@ -142,11 +142,18 @@ export function findUnstorable(value: unknown): UnstorablePart | undefined {
   const stack: Child[] = [{ value, path: "" }];
   while (stack.length > 0) {
     const { value: current, path } = stack.pop()!;
-    const reason = unstorableReason(current);
-    if (reason) return { path, reason };
-    if (typeof current !== "object" || current === null || seen.has(current)) continue;
-    seen.add(current);
-    const children = childrenOf(current, path);
+    let children: Child[] | string;
+    try {
+      const reason = unstorableReason(current);
+      if (reason) return { path, reason };
+      if (typeof current !== "object" || current === null || seen.has(current)) continue;
+      seen.add(current);
+      children = childrenOf(current, path);
+    } catch (error) {
+      // A Proxy whose traps throw (ownKeys, getPrototypeOf, ...) cannot be looked into.
+      const inner = error instanceof Error ? error.message : String(error);
+      return { path, reason: `cannot be inspected (${inner})` };
+    }
     if (typeof children === "string") return { path, reason: children };
     // Reverse so the first child is checked first and the reported path is the first in order.
     for (let i = children.length - 1; i >= 0; i--) stack.push(children[i]);

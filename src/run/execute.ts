@@ -7,6 +7,7 @@ import type { NodeOptions, RunOptions } from "./options.js";
 import { NodeTimeoutError, type NodeContext, type RunEvent } from "./types.js";
 import { withPolicies } from "./policies.js";
 import { runsInThread, threadCall } from "./threads.js";
+import { clearLongTimeout, setLongTimeout } from "./timer.js";
 
 /** What `executeNode` needs from the running scheduler. */
 export interface ExecEnv {
@@ -157,18 +158,18 @@ export function withTimeout<T>(
   controller: AbortController,
 ): Promise<T> {
   return new Promise<T>((resolve, reject) => {
-    const timer = setTimeout(() => {
+    const timer = setLongTimeout(() => {
       const err = new NodeTimeoutError(node, ms);
       controller.abort(err);
       reject(err);
     }, ms);
     Promise.resolve(p).then(
       (v) => {
-        clearTimeout(timer);
+        clearLongTimeout(timer);
         resolve(v);
       },
       (e: unknown) => {
-        clearTimeout(timer);
+        clearLongTimeout(timer);
         reject(e);
       },
     );

@@ -23,7 +23,7 @@ export interface CacheOptions<A> {
 
 /** Hooks around a node's function. */
 export interface NodeHooks<A, R> {
-  /** Runs before each attempt; may return replacement arguments. */
+  /** Runs once, before the first attempt (not again on retries); may return replacement arguments. */
   before?: (args: A, ctx: NodeContext) => A | void | Promise<A | void>;
   /** Runs after success; may return a replacement result. */
   after?: (result: R, args: A, ctx: NodeContext) => R | void | Promise<R | void>;

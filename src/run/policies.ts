@@ -14,6 +14,7 @@ import { NodeError, type NodeContext } from "./types.js";
 import { breakerFor, CircuitOpenError, type CircuitBreaker } from "./circuit-breaker.js";
 import { stableStringify } from "../graph/hash.js";
 import { defaultCache } from "./default-cache.js";
+import { clearLongTimeout, setLongTimeout } from "./timer.js";
 
 type Call = (args: unknown, ctx: NodeContext) => unknown;
 type Opts = NodeOptions<never, unknown>;
@@ -174,12 +175,12 @@ export function sleep(ms: number, signal: AbortSignal): Promise<void> {
       reject(signal.reason ?? new Error("run aborted"));
       return;
     }
-    const t = setTimeout(() => {
+    const t = setLongTimeout(() => {
       signal.removeEventListener("abort", onAbort);
       resolve();
     }, ms);
     const onAbort = (): void => {
-      clearTimeout(t);
+      clearLongTimeout(t);
       reject(signal.reason ?? new Error("run aborted"));
     };
     signal.addEventListener("abort", onAbort, { once: true });

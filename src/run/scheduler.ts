@@ -9,8 +9,17 @@ import { argumentsOf, blockedBy } from "./arguments.js";
 import { COMPLETED, FAILED, PENDING, RUNNING, SKIPPED } from "./status.js";
 import type { ErrorStrategy, RunOptions } from "./options.js";
 import { executeNode, type ExecEnv } from "./execute.js";
-import { NodeError, type NodeContext, type RunEvent, type RunStatus } from "./types.js";
+import {
+  ListenerError,
+  NodeError,
+  RUN,
+  StoreError,
+  type NodeContext,
+  type RunEvent,
+  type RunStatus,
+} from "./types.js";
 import { ReadyQueue } from "./ready-queue.js";
+import { clearLongTimeout, setLongTimeout, type LongTimer } from "./timer.js";
 
 /** Start and end times of a run without per-node timings: none (reads give `undefined`). */
 const UNTIMED = new Float64Array(0);
@@ -66,6 +75,8 @@ export interface SchedulerInput {
   /** Throw instead of awaiting when a node returns a promise (`runSync`). */
   sync?: boolean;
   events?: (e: RunEvent) => void;
+  /** Names `events` in the error a throw from it gives (default `onEvent`). */
+  listener?: string;
 }
 
 /**
@@ -83,7 +94,7 @@ class Scheduler implements ExecEnv {
   readonly runId: string;
   readonly workflow: string;
   readonly metadata: Record<string, unknown>;
-  readonly emit: ((e: RunEvent) => void) | undefined;
+  readonly emit: ((e: RunEvent) => void) | undefined = undefined;
   readonly controller = new AbortController();
   /** `controller.signal`, read once: the getter is a call. */
   private readonly signal = this.controller.signal;
@@ -122,10 +133,12 @@ class Scheduler implements ExecEnv {
   private driving = false;
   /** Set once the run has started to end (compensations may still be running). */
   private closing = false;
-  private timer: ReturnType<typeof setTimeout> | undefined;
+  private timer: LongTimer | undefined;
   private pendingJournal = 0;
   private completionOrder: number[] = [];
   private onAbort: (() => void) | undefined;
+  /** Set once a listener or the checkpoint store failed: the run fails, reported once. */
+  private faulted = false;
 
   constructor(private readonly inp: SchedulerInput) {
     const p = inp.prepared;
@@ -135,7 +148,18 @@ class Scheduler implements ExecEnv {
     this.runId = inp.runId;
     this.workflow = inp.workflow;
     this.metadata = inp.options.metadata ?? {};
-    this.emit = inp.events;
+    const events = inp.events;
+    if (events) {
+      // A listener that throws fails the run (see `listenerFailed`); it never unwinds the
+      // scheduler midway through resolving a node.
+      this.emit = (e) => {
+        try {
+          events(e);
+        } catch (err) {
+          this.listenerFailed(e, err);
+        }
+      };
+    }
     this.strategy = inp.options.onError ?? "fail-fast";
     const mode = inp.options.mode ?? "parallel";
     const timed =
@@ -190,14 +214,14 @@ class Scheduler implements ExecEnv {
       }
     }
     if (this.options.timeoutMs !== undefined && !this.inp.sync) {
-      this.timer = setTimeout(() => {
+      this.timer = setLongTimeout(() => {
         this.stopRun(`run timed out after ${this.options.timeoutMs} ms`);
         this.controller.abort(
           new Error(`workflow '${this.workflow}' timed out after ${this.options.timeoutMs} ms`),
         );
         this.anyFailed = true;
         this.state.errors.push(
-          new NodeError("(run)", new Error(`timed out after ${this.options.timeoutMs} ms`)),
+          new NodeError(RUN, new Error(`timed out after ${this.options.timeoutMs} ms`)),
         );
         this.drive();
       }, this.options.timeoutMs);
@@ -347,10 +371,12 @@ class Scheduler implements ExecEnv {
       this.clockFresh = false;
     }
     this.running++;
-    const args = argumentsOf(this.p, this.state, this.input, i);
-    if (this.consumersLeft) this.consumed(i);
     const direct = this.direct ? this.p.direct[i] : undefined;
     try {
+      // Reading arguments runs user code too (getters on outputs and on the input): a throw
+      // there fails this node like a throw in its function.
+      const args = argumentsOf(this.p, this.state, this.input, i);
+      if (this.consumersLeft) this.consumed(i);
       if (direct) {
         // A plain function and nobody listening: one call, nothing around it (no attempt count:
         // a node that ran with none made one attempt).
@@ -379,16 +405,21 @@ class Scheduler implements ExecEnv {
       void this.follow(i, result);
       return;
     }
-    result.then(
-      (v) => {
-        this.onSuccess(i, v);
-        this.drive();
-      },
-      (e: unknown) => {
-        this.onFailure(i, e);
-        this.drive();
-      },
-    );
+    try {
+      result.then(
+        (v) => {
+          this.onSuccess(i, v);
+          this.drive();
+        },
+        (e: unknown) => {
+          this.onFailure(i, e);
+          this.drive();
+        },
+      );
+    } catch (e) {
+      // A thenable whose `then` throws.
+      this.onFailure(i, e);
+    }
   }
 
   /**
@@ -475,19 +506,10 @@ class Scheduler implements ExecEnv {
   }
 
   private onSuccess(i: number, value: unknown): void {
-    const st = this.state;
     const kind = this.p.kinds[i];
-    if (kind === "condition" && !isBranch(value)) {
-      return this.onFailure(
-        i,
-        new TypeError(`condition '${this.p.names[i]}' must return branch(cond, value)`),
-      );
-    }
-    if (kind === "select" && !isSelected(value)) {
-      return this.onFailure(
-        i,
-        new TypeError(`select '${this.p.names[i]}' must return select(caseName, value)`),
-      );
+    if (kind !== "task") {
+      const why = this.badResult(i, kind, value);
+      if (why !== undefined) return this.onFailure(i, why);
     }
     this.running--;
     const ms = this.completed(i, value);
@@ -495,6 +517,21 @@ class Scheduler implements ExecEnv {
       this.emit({ type: "node-complete", runId: this.runId, node: this.p.names[i], ms, at: now() });
     }
     this.afterResolve(i, "completed", value, ms);
+  }
+
+  /** Why a condition's or select's result is not what it must return (reading it may throw). */
+  private badResult(i: number, kind: string, value: unknown): unknown {
+    try {
+      if (kind === "condition" && !isBranch(value)) {
+        return new TypeError(`condition '${this.p.names[i]}' must return branch(cond, value)`);
+      }
+      if (kind === "select" && !isSelected(value)) {
+        return new TypeError(`select '${this.p.names[i]}' must return select(caseName, value)`);
+      }
+    } catch (e) {
+      return e ?? new Error(`${kind} '${this.p.names[i]}' result threw ${String(e)} when read`);
+    }
+    return undefined;
   }
 
   /** Records a node's value and end time; its duration in ms (0 without timings). */
@@ -613,19 +650,53 @@ class Scheduler implements ExecEnv {
     this.release(i);
   }
 
-  /** A journal write that failed (e.g. a value the store cannot encode) fails the node. */
+  /**
+   * A journal write that failed. A value the store cannot encode fails the node (by the run's
+   * error strategy); any other store error fails the run, since its journal can no longer be
+   * trusted for a resume. A completed node whose write failed counts as failed either way.
+   */
   private journalFailed(i: number, status: string, e: unknown): void {
     const st = this.state;
+    const name = this.p.names[i];
+    const unstorable = e instanceof Error && e.name === "UnstorableValueError";
     if (status === "completed") {
       st.values[i] = undefined;
-      const err = new NodeError(this.p.names[i], e);
+      const cause = unstorable ? e : new StoreError(name, status, e);
+      const err = new NodeError(name, cause);
       this.recordFailure(i, err, st.endMs[i]);
-      if (this.strategy === "fail-fast") {
-        this.stopRun(`run stopped after '${this.p.names[i]}' failed`);
+      if (unstorable && this.strategy === "fail-fast") {
+        this.stopRun(`run stopped after '${name}' failed`);
         this.controller.abort(err);
       }
-    }
+      if (!unstorable) this.fault(cause as Error);
+    } else this.fault(new StoreError(name, status, e));
     this.release(i);
+  }
+
+  /**
+   * Something outside every node failed (an event listener, the checkpoint store): the run stops
+   * as fail-fast does and ends `failed` with `err` among its errors. Reported once.
+   */
+  private fault(err: Error): void {
+    if (this.faulted) return;
+    this.faulted = true;
+    this.anyFailed = true;
+    this.state.errors.push(new NodeError(RUN, err));
+    if (this.closing) {
+      // The run had already ended (a listener of `run-complete`).
+      this.state.status = "failed";
+      return;
+    }
+    this.stopRun(`run stopped: ${err.message}`);
+    this.controller.abort(err);
+  }
+
+  private listenerFailed(e: RunEvent, err: unknown): void {
+    this.fault(
+      err instanceof ListenerError
+        ? err
+        : new ListenerError(this.inp.listener ?? "onEvent", e, err),
+    );
   }
 
   /** Decrements dependents' counters and queues those whose inputs are all resolved. */
@@ -652,7 +723,7 @@ class Scheduler implements ExecEnv {
   private finish(): RunState | undefined {
     const st = this.state;
     this.closing = true;
-    if (this.timer) clearTimeout(this.timer);
+    if (this.timer) clearLongTimeout(this.timer);
     if (this.onAbort) this.options.signal?.removeEventListener("abort", this.onAbort);
     st.status = this.cancelled
       ? "cancelled"
@@ -667,6 +738,7 @@ class Scheduler implements ExecEnv {
     const compensate = this.anyFailed ? this.compensations() : undefined;
     const done = (): RunState => {
       this.finished = true;
+      // A failing listener of `run-complete` still fails the run (see `fault`).
       this.emit?.({
         type: "run-complete",
         runId: this.runId,
@@ -742,10 +814,17 @@ function now(): number {
   return performance.now();
 }
 
+/**
+ * Whether `v` is a promise to await. Never throws: a `then` getter that throws counts as a
+ * thenable, so awaiting it (which reads `then` again) turns the throw into the node's failure.
+ */
 export function isPromiseLike(v: unknown): v is PromiseLike<unknown> {
-  return (
-    typeof v === "object" && v !== null && typeof (v as { then?: unknown }).then === "function"
-  );
+  if (typeof v !== "object" || v === null) return false;
+  try {
+    return typeof (v as { then?: unknown }).then === "function";
+  } catch {
+    return true;
+  }
 }
 
 function isBranch(v: unknown): boolean {

@@ -8,7 +8,7 @@ import { graphHash } from "../graph/hash.js";
 import type { Prepared } from "./prepare.js";
 import type { RunOptions } from "./options.js";
 import type { Journal, Preset } from "./scheduler.js";
-import { InputError, type RunEvent } from "./types.js";
+import { InputError, ListenerError, type RunEvent } from "./types.js";
 import type { DagRunResult } from "../dag/run-result.js";
 import { selectNodes } from "./partial.js";
 import type { CheckpointStore, StoredRun } from "./store/types.js";
@@ -18,6 +18,8 @@ import { otelListener } from "./otel.js";
 export interface RunServices {
   input: unknown;
   events?: (e: RunEvent) => void;
+  /** Names `events` in errors when it is a single listener. */
+  listener?: string;
   journal?: Journal;
   presets?: Map<number, Preset>;
   /** Runs after the scheduler finishes (close the journal, write the trace). */
@@ -50,22 +52,40 @@ export function attachRunServices(req: ServiceRequest): Awaitable<RunServices> {
   const { options, prepared: p } = req;
   const svc: RunServices = { input: req.input };
   const listeners: ((e: RunEvent) => void)[] = [];
-  if (options.onEvent) listeners.push(options.onEvent);
+  // Names of the listeners, for the error a throwing one gives.
+  const labels: string[] = [];
+  if (options.onEvent) {
+    listeners.push(options.onEvent);
+    labels.push("onEvent");
+  }
   const finishers: ((r: DagRunResult<unknown, unknown>) => Awaitable<void>)[] = [];
   if (options.trace) {
     const path = options.trace;
     const events: RunEvent[] = [];
     listeners.push((e) => events.push(e));
+    labels.push("trace");
     finishers.push(() => writeTrace(path, events));
   }
   const telemetry = options.telemetry ?? "auto";
   if (telemetry === true || (telemetry === "auto" && telemetryRegistered())) {
     listeners.push(otelListener());
+    labels.push("telemetry");
   }
-  if (listeners.length === 1) svc.events = listeners[0];
-  else if (listeners.length > 1) {
+  if (listeners.length === 1) {
+    svc.events = listeners[0];
+    svc.listener = labels[0];
+  } else if (listeners.length > 1) {
     svc.events = (e) => {
-      for (const l of listeners) l(e);
+      // Every listener sees the event; the first that threw is reported.
+      let failed: ListenerError | undefined;
+      for (let k = 0; k < listeners.length; k++) {
+        try {
+          listeners[k](e);
+        } catch (err) {
+          failed ??= new ListenerError(labels[k], e, err);
+        }
+      }
+      if (failed) throw failed;
     };
   }
   const store = options.checkpoint as CheckpointStore | undefined;

@@ -58,16 +58,78 @@ export interface RunMetrics {
   order: string[];
 }
 
-/** An error raised by a node, wrapped with the node's name; `cause` is what the node threw. */
+/** The `node` of a {@link NodeError} that belongs to the whole run (its timeout, a listener, the store). */
+export const RUN = "(run)";
+
+/**
+ * An error raised by a node, wrapped with the node's name; `cause` is what the node threw. The
+ * message names the node once: `node 'a' failed: boom`, or the cause's own message when it
+ * already names the node (`node 'slow' timed out after 200 ms`).
+ */
 export class NodeError extends Error {
   readonly node: string;
   readonly attempts: number;
   constructor(node: string, cause: unknown, attempts = 1) {
     const inner = cause instanceof Error ? cause.message : String(cause);
-    super(`node '${node}' failed: ${inner}`, { cause });
+    super(
+      node === RUN
+        ? `run failed: ${inner}`
+        : namesNode(inner, node)
+          ? inner
+          : `node '${node}' failed: ${inner}`,
+      { cause },
+    );
     this.name = "NodeError";
     this.node = node;
     this.attempts = attempts;
+  }
+}
+
+/** Whether a message already names node `node` (`node 'x' ...`, `condition 'x' ...`). */
+function namesNode(message: string, node: string): boolean {
+  for (const kind of ["node", "condition", "select", "map", "sub-workflow node"]) {
+    if (message.includes(`${kind} '${node}'`)) return true;
+  }
+  return false;
+}
+
+/** What a run event is about, for error messages: `'node-complete' of node 'a'`. */
+function describeEvent(event: { type: string; node?: string }): string {
+  return event.node === undefined
+    ? `event '${event.type}'`
+    : `event '${event.type}' of node '${event.node}'`;
+}
+
+/**
+ * A run's event listener threw (`onEvent`, a trace file writer, the telemetry listener). The run
+ * stops as fail-fast does and ends `failed` with this error (wrapped in a {@link NodeError} for
+ * the run); nodes already running finish, nothing new starts.
+ */
+export class ListenerError extends Error {
+  /** Which listener: `onEvent`, `trace` or `telemetry`. */
+  readonly listener: string;
+  /** The type of the event it was given. */
+  readonly event: string;
+  constructor(listener: string, event: { type: string; node?: string }, cause: unknown) {
+    const inner = cause instanceof Error ? cause.message : String(cause);
+    super(`the ${listener} listener threw on ${describeEvent(event)}: ${inner}`, { cause });
+    this.name = "ListenerError";
+    this.listener = listener;
+    this.event = event.type;
+  }
+}
+
+/**
+ * A checkpoint store failed to record a node's result (other than a value it cannot encode,
+ * which fails just that node). The run ends `failed`: its journal would not resume it faithfully.
+ */
+export class StoreError extends Error {
+  readonly node: string;
+  constructor(node: string, status: string, cause: unknown) {
+    const inner = cause instanceof Error ? cause.message : String(cause);
+    super(`the checkpoint store failed to record node '${node}' (${status}): ${inner}`, { cause });
+    this.name = "StoreError";
+    this.node = node;
   }
 }
 

@@ -227,7 +227,7 @@ describe("DAG runtime", () => {
       .build()
       .run({ xs: 5 });
     expect(bad.errors[0].message).toBe(
-      "node 'x' failed: map 'x': 'items' must be an array, got number",
+      "map 'x': 'items' must be an array, got number",
     );
   });
 
@@ -360,7 +360,7 @@ describe("DAG runtime", () => {
       .build();
     const run = await wf.run();
     expect(run.errors[0].message).toBe(
-      "node 'x' failed: condition 'x' must return branch(cond, value)",
+      "condition 'x' must return branch(cond, value)",
     );
   });
 });

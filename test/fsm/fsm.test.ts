@@ -167,7 +167,7 @@ describe("function-return fsm: runs", () => {
     const r = await m.run();
     expect(r.status).toBe("failed");
     expect((r.error as NodeError).cause).toBeInstanceOf(NodeTimeoutError);
-    expect(r.error?.message).toBe("node 'wait' failed: node 'wait' timed out after 20 ms");
+    expect(r.error?.message).toBe("node 'wait' timed out after 20 ms");
     expect(aborted).toBe(true);
   });
 
@@ -183,7 +183,7 @@ describe("function-return fsm: runs", () => {
           `const r = await m.run();\nconsole.log(r.status + ": " + r.error?.message);\n`,
       );
       const out = execFileSync(process.execPath, ["--import", "tsx", script], { encoding: "utf8" });
-      expect(out.trim()).toBe("failed: node 'a' failed: node 'a' timed out after 30 ms");
+      expect(out.trim()).toBe("failed: node 'a' timed out after 30 ms");
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }

@@ -97,7 +97,7 @@ describe("node policies", () => {
     const run = await wf.run();
     expect(run.status).toBe("failed");
     expect(aborted).toBeInstanceOf(NodeTimeoutError);
-    expect(run.errors[0].message).toBe("node 'hang' failed: node 'hang' timed out after 5 ms");
+    expect(run.errors[0].message).toBe("node 'hang' timed out after 5 ms");
   });
 
   it("caches results by arguments and function source, with TTL", async () => {
