@@ -226,9 +226,7 @@ describe("DAG runtime", () => {
       .map("x", { items: "input.xs" } as never, () => 1)
       .build()
       .run({ xs: 5 });
-    expect(bad.errors[0].message).toBe(
-      "map 'x': 'items' must be an array, got number",
-    );
+    expect(bad.errors[0].message).toBe("map 'x': 'items' must be an array, got number");
   });
 
   it("runs nested workflows and reports their failures as the node's", async () => {
@@ -359,9 +357,7 @@ describe("DAG runtime", () => {
       .condition("x", {}, () => true as never)
       .build();
     const run = await wf.run();
-    expect(run.errors[0].message).toBe(
-      "condition 'x' must return branch(cond, value)",
-    );
+    expect(run.errors[0].message).toBe("condition 'x' must return branch(cond, value)");
   });
 });
 
