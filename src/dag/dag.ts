@@ -10,6 +10,8 @@ import { prepare, type Prepared } from "../run/prepare.js";
 import { schedule, type Journal, type Preset, type RunState } from "../run/scheduler.js";
 import { selectNodes } from "../run/partial.js";
 import { checkRunOptions } from "../run/check-options.js";
+import { workflowCache } from "../run/default-cache.js";
+import type { LruCache } from "../run/store/cache.js";
 import { EventChannel } from "../run/event-channel.js";
 import type { RunEvent } from "../run/types.js";
 import type { AnyDag, Dag, DagRun, NodeImpl, RunStream } from "./dag-types.js";
@@ -44,12 +46,18 @@ export function dagFromGraph(graph: Graph, impls: Record<string, NodeImpl>): Any
 class DagImpl {
   readonly kind = "dag";
   private prepared: Prepared | undefined;
+  /** The default store of cached nodes: this built workflow's own (see `workflowCache`). */
+  private readonly cacheStore: () => LruCache;
   constructor(
     readonly graph: Graph,
     private readonly impls: Map<string, NodeImpl>,
     private readonly defaults?: NodeOptions<never, unknown>,
     private readonly plan?: ExecutionPlan,
-  ) {}
+    cacheStore?: () => LruCache,
+  ) {
+    let store: LruCache | undefined;
+    this.cacheStore = cacheStore ?? (() => (store ??= workflowCache()));
+  }
 
   get name(): string {
     return this.graph.name;
@@ -68,7 +76,8 @@ class DagImpl {
 
   withPlan(plan: ExecutionPlan): DagImpl {
     checkPlan(plan, this.graph);
-    return new DagImpl(this.graph, this.impls, this.defaults, plan);
+    // The same functions and closures: the same default cache.
+    return new DagImpl(this.graph, this.impls, this.defaults, plan, this.cacheStore);
   }
 
   impl(node: string): NodeImpl | undefined {
@@ -160,6 +169,7 @@ class DagImpl {
         sync,
         events: svc.events,
         listener: svc.listener,
+        cache: this.cacheStore,
       });
       const wrap = (
         s: RunState,

@@ -1,7 +1,7 @@
 import { parseRef } from "../graph/refs.js";
 import type { Prepared } from "../run/prepare.js";
 import type { RunState } from "../run/scheduler.js";
-import { COMPLETED, statusName } from "../run/status.js";
+import { CACHE_HIT, CACHE_MISS, COMPLETED, statusName } from "../run/status.js";
 import { readPort } from "../run/arguments.js";
 import { RunFailedError, type NodeError, type RunMetrics, type RunRecord } from "../run/types.js";
 import type { DagRun } from "./dag-types.js";
@@ -62,6 +62,16 @@ export class DagRunResult<R, O> implements DagRun<R, O> {
       failed,
       order: Array.from(s.order, (i) => p.names[i]),
     };
+    if (s.cached) {
+      let hits = 0;
+      let misses = 0;
+      for (const c of s.cached) {
+        if (c === CACHE_HIT) hits++;
+        else if (c === CACHE_MISS) misses++;
+      }
+      this.cachedMetrics.cacheHits = hits;
+      this.cachedMetrics.cacheMisses = misses;
+    }
     return this.cachedMetrics;
   }
 
@@ -113,6 +123,7 @@ export class DagRunResult<R, O> implements DagRun<R, O> {
       if (s.attempts[i] > 1) rec.attempts = s.attempts[i];
       if (st === COMPLETED && s.values[i] !== undefined) rec.result = s.values[i];
       if (s.skipReasons[i]) rec.skipReason = s.skipReasons[i];
+      if (s.cached?.[i] === CACHE_HIT) rec.cached = true;
       const err = s.errors.find((e) => e.node === p.names[i]);
       if (err) rec.error = err.message;
       nodes[p.names[i]] = rec;

@@ -3,7 +3,7 @@
  * policies. A node without policies takes the direct path: one call, no promise added.
  */
 import { hasPolicies, type Prepared } from "./prepare.js";
-import type { NodeOptions, RunOptions } from "./options.js";
+import type { CacheStoreLike, NodeOptions, RunOptions } from "./options.js";
 import { NodeTimeoutError, type NodeContext, type RunEvent } from "./types.js";
 import { withPolicies } from "./policies.js";
 import { runsInThread, threadCall } from "./threads.js";
@@ -18,7 +18,9 @@ export interface ExecEnv {
   readonly emit: ((e: RunEvent) => void) | undefined;
   readonly runSignal: AbortSignal;
   readonly sync: boolean;
-  readonly state: { attempts: Uint16Array };
+  readonly state: { attempts: Uint16Array; cached: Uint8Array | undefined };
+  /** The workflow's default cache store (nodes with `cache` and no `store`). */
+  cache(): CacheStoreLike;
   readonly metadata: Record<string, unknown>;
   contextFor(i: number, attempt: number, signal: AbortSignal): NodeContext;
 }

@@ -11,9 +11,9 @@ import { withTimeout } from "./execute.js";
 import type { CacheStoreLike, NodeOptions } from "./options.js";
 import type { RetryData } from "../graph/types.js";
 import { NodeError, type NodeContext } from "./types.js";
+import { CACHE_HIT, CACHE_MISS } from "./status.js";
 import { breakerFor, CircuitOpenError, type CircuitBreaker } from "./circuit-breaker.js";
 import { stableStringify } from "../graph/hash.js";
-import { defaultCache } from "./default-cache.js";
 import { clearLongTimeout, setLongTimeout } from "./timer.js";
 
 type Call = (args: unknown, ctx: NodeContext) => unknown;
@@ -42,7 +42,7 @@ export async function withPolicies(
   let args = args0;
   try {
     const cache = opts.cache === true ? {} : opts.cache;
-    const store: CacheStoreLike | undefined = cache ? (cache.store ?? defaultCache()) : undefined;
+    const store: CacheStoreLike | undefined = cache ? (cache.store ?? env.cache()) : undefined;
     let key: string | undefined;
     if (cache && store) {
       key = cacheKey(
@@ -53,6 +53,8 @@ export async function withPolicies(
         args,
       );
       const hit = await store.get(key);
+      // Read by the scheduler for `node-complete` events and `run.metrics`.
+      if (env.state.cached) env.state.cached[i] = hit ? CACHE_HIT : CACHE_MISS;
       if (hit) {
         env.state.attempts[i] = 0;
         env.emit?.({

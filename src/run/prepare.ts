@@ -83,6 +83,8 @@ export interface Prepared {
   direct: (((args: unknown, ctx: unknown) => unknown) | undefined)[];
   /** Whether any node has a saga compensation (only then is completion order recorded). */
   anyCompensate: boolean;
+  /** Whether any node has a cache policy (only then are hits and misses recorded). */
+  anyCache: boolean;
 }
 
 type AnyOptions = NodeOptions<never, unknown>;
@@ -170,6 +172,7 @@ export function prepare(
     ...packed,
     direct,
     anyCompensate: options.some((o) => o?.compensate !== undefined),
+    anyCache: options.some((o) => o?.cache !== undefined),
     graph,
     n,
     names: idx.names,

@@ -6,8 +6,8 @@
  */
 import type { Prepared } from "./prepare.js";
 import { argumentsOf, blockedBy } from "./arguments.js";
-import { COMPLETED, FAILED, PENDING, RUNNING, SKIPPED } from "./status.js";
-import type { ErrorStrategy, RunOptions } from "./options.js";
+import { CACHE_HIT, COMPLETED, FAILED, PENDING, RUNNING, SKIPPED } from "./status.js";
+import type { CacheStoreLike, ErrorStrategy, RunOptions } from "./options.js";
 import { executeNode, type ExecEnv } from "./execute.js";
 import {
   ListenerError,
@@ -58,6 +58,8 @@ export interface RunState {
   attempts: Uint16Array;
   /** Nodes in the order they started. */
   order: Int32Array;
+  /** Per node with a cache policy: CACHE_HIT or CACHE_MISS (0: not looked up); absent without one. */
+  cached: Uint8Array | undefined;
   totalMs: number;
   compensations: { node: string; ok: boolean; error?: unknown }[];
 }
@@ -75,6 +77,8 @@ export interface SchedulerInput {
   /** Throw instead of awaiting when a node returns a promise (`runSync`). */
   sync?: boolean;
   events?: (e: RunEvent) => void;
+  /** The workflow's default cache store, made on first use. */
+  cache?: () => CacheStoreLike;
   /** Names `events` in the error a throw from it gives (default `onEvent`). */
   listener?: string;
 }
@@ -180,6 +184,7 @@ class Scheduler implements ExecEnv {
       // Sized once and outside the JS heap: growing an array node by node costs as much as a
       // trivial node's scheduling, and the collector would copy it while the run lasts.
       order: new Int32Array(p.n),
+      cached: p.anyCache ? new Uint8Array(p.n) : undefined,
       totalMs: 0,
       compensations: [],
     };
@@ -514,7 +519,10 @@ class Scheduler implements ExecEnv {
     this.running--;
     const ms = this.completed(i, value);
     if (this.emit) {
-      this.emit({ type: "node-complete", runId: this.runId, node: this.p.names[i], ms, at: now() });
+      const node = this.p.names[i];
+      if (this.state.cached?.[i] === CACHE_HIT) {
+        this.emit({ type: "node-complete", runId: this.runId, node, ms, at: now(), cached: true });
+      } else this.emit({ type: "node-complete", runId: this.runId, node, ms, at: now() });
     }
     this.afterResolve(i, "completed", value, ms);
   }
@@ -785,6 +793,11 @@ class Scheduler implements ExecEnv {
       metadata: this.metadata,
       emit: this.emit ? progressEmitter(this.emit, this.runId, node) : noop,
     };
+  }
+
+  cache(): CacheStoreLike {
+    if (!this.inp.cache) throw new Error(`workflow '${this.workflow}' has no default cache store`);
+    return this.inp.cache();
   }
 
   get runSignal(): AbortSignal {

@@ -12,3 +12,7 @@ const STATUS_NAMES: NodeStatus[] = ["pending", "running", "completed", "skipped"
 export function statusName(code: number): NodeStatus {
   return STATUS_NAMES[code];
 }
+
+/** `RunState.cached` codes: the node's cache lookup found an entry, or did not. */
+export const CACHE_HIT = 1;
+export const CACHE_MISS = 2;

@@ -56,6 +56,13 @@ export interface RunMetrics {
   failed: number;
   /** Nodes in the order they started. */
   order: string[];
+  /**
+   * Cache lookups of nodes with a `cache` policy that found an entry (the node did not run)...
+   * Present when some node of the workflow has a cache policy.
+   */
+  cacheHits?: number;
+  /** ...and that found none (the node ran, and its result was stored). */
+  cacheMisses?: number;
 }
 
 /** The `node` of a {@link NodeError} that belongs to the whole run (its timeout, a listener, the store). */
@@ -190,6 +197,8 @@ export interface RunRecord {
       result?: unknown;
       error?: string;
       skipReason?: string;
+      /** The result came from the node's cache. */
+      cached?: true;
     }
   >;
   metrics: RunMetrics;

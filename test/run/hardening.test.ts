@@ -2,6 +2,9 @@
  * Regression tests for faults found by adversarial use of the runtime: each test is named after
  * the failure it guards against.
  */
+import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import {
   createDag,
@@ -11,6 +14,7 @@ import {
   ListenerError,
   looseDag,
   memoryStore,
+  planOf,
   NodeError,
   StoreError,
   UnstorableValueError,
@@ -559,5 +563,79 @@ describe("error messages name the node once", () => {
     const run = await wf.run();
     expect(run.errors[0].message).toBe("node 'slow' timed out after 5 ms");
     expect(() => run.orThrow()).toThrow("workflow 'm' failed: node 'slow' timed out after 5 ms");
+  });
+});
+
+describe("12. the default cache of separately built workflows", () => {
+  const build = (secret: string) =>
+    dag<{ user: string }>("lookup")
+      .node("get", { user: "input.user" }, ({ user }) => `${secret}:${user}`, { cache: true })
+      .build();
+
+  it("two builds closing over different secrets never share entries", async () => {
+    const tenantA = build("secret-a");
+    const tenantB = build("secret-b");
+    expect((await tenantA.run({ user: "u" })).output).toBe("secret-a:u");
+    expect((await tenantB.run({ user: "u" })).output).toBe("secret-b:u");
+  });
+
+  it("one build's runs share its entries", async () => {
+    const wf = build("s");
+    await wf.run({ user: "u" });
+    const again = await wf.run({ user: "u" });
+    expect(again.metrics.cacheHits).toBe(1);
+    // A precompiled plan runs the same functions: the same cache.
+    const planned = await wf.withPlan(planOf(wf.graph)).run({ user: "u" });
+    expect(planned.metrics.cacheHits).toBe(1);
+  });
+});
+
+describe("13. cache hits are reported", () => {
+  it("node-complete says cached: true, and metrics, toJSON and the trace count hits and misses", async () => {
+    let calls = 0;
+    const wf = dag<{ n: number }>("c")
+      .node(
+        "slow",
+        { n: "input.n" },
+        ({ n }) => {
+          calls++;
+          return n * 2;
+        },
+        { cache: true },
+      )
+      .node("plain", { s: "slow" }, ({ s }) => s + 1)
+      .build();
+    const first: RunEvent[] = [];
+    const miss = await wf.run({ n: 1 }, { onEvent: (e) => first.push(e) });
+    expect(miss.metrics.cacheHits).toBe(0);
+    expect(miss.metrics.cacheMisses).toBe(1);
+    const done = first.find((e) => e.type === "node-complete" && e.node === "slow");
+    expect(done && "cached" in done).toBe(false);
+
+    const dir = mkdtempSync(join(tmpdir(), "weft-cache-"));
+    const trace = join(dir, "trace.json");
+    const events: RunEvent[] = [];
+    const hit = await wf.run({ n: 1 }, { onEvent: (e) => events.push(e), trace });
+    expect(calls).toBe(1);
+    expect(hit.output).toBe(3);
+    expect(hit.metrics.cacheHits).toBe(1);
+    expect(hit.metrics.cacheMisses).toBe(0);
+    expect(events.find((e) => e.type === "node-complete" && e.node === "slow")).toMatchObject({
+      cached: true,
+    });
+    expect(events.find((e) => e.type === "node-complete" && e.node === "plain")).not.toHaveProperty(
+      "cached",
+    );
+    expect(hit.toJSON().nodes.slow.cached).toBe(true);
+    expect(readFileSync(trace, "utf8")).toContain('"cached":true');
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it("workflows without a cache policy report no cache figures", () => {
+    const run = looseDag("n")
+      .node("a", {}, () => 1)
+      .build()
+      .runSync({});
+    expect(run.metrics).not.toHaveProperty("cacheHits");
   });
 });
