@@ -49,6 +49,14 @@ export function checkRunOptions(p: Prepared, o: RunOptions): void {
   if (o.runId !== undefined && (typeof o.runId !== "string" || o.runId === "")) {
     throw new InputError(`run option 'runId' must be a non-empty string; got ${show(o.runId)}`);
   }
+  if (o.replace !== undefined && typeof o.replace !== "boolean") {
+    bad("replace", ["true", "false"], o.replace);
+  }
+  if (o.leaseMs !== undefined && !(typeof o.leaseMs === "number" && o.leaseMs >= 1)) {
+    throw new InputError(
+      `run option 'leaseMs' must be a number of milliseconds, 1 or more; got ${show(o.leaseMs)}`,
+    );
+  }
   if ((o.from !== undefined || o.between !== undefined) && o.reuse === undefined) {
     needsReuse(p, o);
   }

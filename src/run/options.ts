@@ -156,6 +156,17 @@ export interface RunOptions {
   from?: string;
   /** ...or the nodes on paths from the first to the second. */
   between?: [string, string];
+  /**
+   * With `checkpoint` and a `runId` the store already holds: delete that run and start afresh.
+   * Without it such a run is refused (a new input must never mix with an old journal).
+   */
+  replace?: boolean;
+  /**
+   * With a `checkpoint` store that has leases (memory, SQLite): how long this runner's lease on
+   * the run lasts without renewal, in ms (default 30 000; renewed every third of it). A second
+   * runner resuming the same run meanwhile is refused.
+   */
+  leaseMs?: number;
   /** Earlier results to reuse with `from`/`between`: a previous run or a checkpointed run id. */
   reuse?: { get(ref: string): unknown } | string;
   /** `"outputs"` releases intermediate results after their last consumer. Default `"all"`. */

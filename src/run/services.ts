@@ -14,6 +14,7 @@ import { selectNodes } from "./partial.js";
 import type { CheckpointStore, StoredRun } from "./store/types.js";
 import { writeTrace } from "./trace.js";
 import { otelListener } from "./otel.js";
+import { DEFAULT_LEASE_MS, takeLease, type HeldLease } from "./lease.js";
 
 export interface RunServices {
   input: unknown;
@@ -112,6 +113,7 @@ export function attachRunServices(req: ServiceRequest): Awaitable<RunServices> {
   }
   const hash = graphHash(req.workflow.graph);
   const runId = req.runId;
+  let lease: HeldLease | undefined;
   const start = (stored: StoredRun | undefined): Awaitable<RunServices> => {
     if (req.resuming) {
       if (!stored) {
@@ -137,6 +139,8 @@ export function attachRunServices(req: ServiceRequest): Awaitable<RunServices> {
       record(i, status, value, ms) {
         // Preset (already journaled) results are not written again.
         if (svc.presets?.has(i)) return;
+        const lost = lease?.lost();
+        if (lost) throw lost;
         return store.record(runId, {
           node: p.names[i],
           status,
@@ -146,7 +150,14 @@ export function attachRunServices(req: ServiceRequest): Awaitable<RunServices> {
         });
       },
     };
-    finishers.unshift((r) => store.finishRun(runId, r.status));
+    finishers.unshift((r) => {
+      const held = lease;
+      if (!held) return store.finishRun(runId, r.status);
+      return settleThen(
+        () => store.finishRun(runId, r.status),
+        () => held.release(),
+      );
+    });
     return then(
       store.beginRun({
         runId,
@@ -159,7 +170,70 @@ export function attachRunServices(req: ServiceRequest): Awaitable<RunServices> {
       withFinish,
     );
   };
-  return then(reused, () => (req.resuming ? then(store.loadRun(runId), start) : start(undefined)));
+  const fresh = (stored: StoredRun | undefined): Awaitable<RunServices> => {
+    if (!stored) return start(undefined);
+    if (options.replace !== true) {
+      throw new InputError(
+        `checkpoint store already holds run '${runId}' (workflow '${stored.workflow}', ${stored.status}); ` +
+          `resume it with resume('${runId}'), give this run another runId, or pass replace: true to start it afresh`,
+      );
+    }
+    if (typeof store.deleteRun !== "function") {
+      throw new InputError(
+        `run option 'replace': this checkpoint store cannot delete run '${runId}' (it has no deleteRun)`,
+      );
+    }
+    return then(store.deleteRun(runId), () => start(undefined));
+  };
+  const open = (): Awaitable<RunServices> =>
+    then(store.loadRun(runId), req.resuming ? start : fresh);
+  const leased = (held: HeldLease | undefined): Awaitable<RunServices> => {
+    lease = held;
+    if (!held) return open();
+    // Refused or failed before the run starts: the lease goes at once.
+    try {
+      const r = open();
+      return r instanceof Promise ? r.catch((e: unknown) => releaseAndThrow(held, e)) : r;
+    } catch (e) {
+      return releaseAndThrow(held, e);
+    }
+  };
+  return then(reused, () =>
+    then(takeLease(store, runId, options.leaseMs ?? DEFAULT_LEASE_MS), leased),
+  );
+}
+
+/** Releases `held`, then throws `error` (after the release, when that is asynchronous). */
+function releaseAndThrow(held: HeldLease, error: unknown): never | Promise<never> {
+  let r: void | Promise<void>;
+  try {
+    r = held.release();
+  } catch {
+    throw error;
+  }
+  if (r instanceof Promise) {
+    return r.then(
+      () => Promise.reject(error),
+      () => Promise.reject(error),
+    );
+  }
+  throw error;
+}
+
+/** Runs `first`, then `after` whatever `first` did; `first`'s error wins. */
+function settleThen(first: () => Awaitable<void>, after: () => Awaitable<void>): Awaitable<void> {
+  let r: Awaitable<void>;
+  try {
+    r = first();
+  } catch (e) {
+    return releaseAndThrow({ lost: () => undefined, release: after }, e);
+  }
+  if (r instanceof Promise) {
+    return r.then(after, (e: unknown) =>
+      releaseAndThrow({ lost: () => undefined, release: after }, e),
+    );
+  }
+  return after();
 }
 
 /**

@@ -20,6 +20,7 @@ import {
   type JournalEntry,
   type RunFilter,
   type RunHeader,
+  type RunLease,
   type RunSummary,
   type StoredRun,
   type StoredRunStatus,
@@ -52,6 +53,7 @@ interface MemoryRun {
 export function memoryStore(): SyncCheckpointStore {
   const runs = new Map<string, MemoryRun>();
   const snapshots = new Map<string, { value: Uint8Array; savedAt: number }>();
+  const leases = new Map<string, RunLease>();
   let closed = false;
 
   function open(): void {
@@ -140,6 +142,20 @@ export function memoryStore(): SyncCheckpointStore {
     deleteRun(runId: string): boolean {
       open();
       return runs.delete(runId);
+    },
+
+    acquireLease(runId: string, owner: string, ttlMs: number): RunLease | undefined {
+      open();
+      const now = Date.now();
+      const held = leases.get(runId);
+      if (held && held.owner !== owner && held.expiresAt > now) return { ...held };
+      leases.set(runId, { owner, expiresAt: now + ttlMs });
+      return undefined;
+    },
+
+    releaseLease(runId: string, owner: string): void {
+      open();
+      if (leases.get(runId)?.owner === owner) leases.delete(runId);
     },
 
     close(): void {

@@ -29,6 +29,7 @@ import {
   type JournalEntry,
   type RunFilter,
   type RunHeader,
+  type RunLease,
   type RunSummary,
   type StoredRun,
   type StoredRunStatus,
@@ -186,6 +187,42 @@ export function sqliteStore(path: string, options: SqliteStoreOptions = {}): Sql
     return run;
   });
 
+  // Leases live in their own table, made on first use: files that never lease stay as they were,
+  // and older readers of the file never see it.
+  let leaseOps:
+    | {
+        acquire: (runId: string, owner: string, ttlMs: number) => RunLease | undefined;
+        release: Statement;
+      }
+    | undefined;
+  function leasing(): NonNullable<typeof leaseOps> {
+    if (leaseOps) return leaseOps;
+    db.exec(
+      `CREATE TABLE IF NOT EXISTS weft_leases (
+         run_id TEXT PRIMARY KEY, owner TEXT NOT NULL, expires_at REAL NOT NULL)`,
+    );
+    const select = db.prepare("SELECT owner, expires_at FROM weft_leases WHERE run_id = ?");
+    const upsert = db.prepare(
+      "INSERT OR REPLACE INTO weft_leases (run_id, owner, expires_at) VALUES (?, ?, ?)",
+    );
+    const acquire = db.transaction((runId: string, owner: string, ttlMs: number) => {
+      const now = Date.now();
+      const row = select.get(runId) as { owner: string; expires_at: number } | undefined;
+      if (row && row.owner !== owner && row.expires_at > now) {
+        return { owner: row.owner, expiresAt: row.expires_at };
+      }
+      upsert.run(runId, owner, now + ttlMs);
+      return undefined;
+    });
+    leaseOps = {
+      // IMMEDIATE: the read and the write happen under the file's write lock, so two processes
+      // can never both see the lease free.
+      acquire: (runId, owner, ttlMs) => acquire.immediate(runId, owner, ttlMs),
+      release: db.prepare("DELETE FROM weft_leases WHERE run_id = ? AND owner = ?"),
+    };
+    return leaseOps;
+  }
+
   function live(): void {
     if (!db.open) throw new CheckpointError(`the checkpoint store '${path}' is closed`);
   }
@@ -257,6 +294,16 @@ export function sqliteStore(path: string, options: SqliteStoreOptions = {}): Sql
     deleteRun(runId: string): boolean {
       live();
       return deleteRunRow.run(runId).changes > 0;
+    },
+
+    acquireLease(runId: string, owner: string, ttlMs: number): RunLease | undefined {
+      live();
+      return leasing().acquire(runId, owner, ttlMs);
+    },
+
+    releaseLease(runId: string, owner: string): void {
+      live();
+      leasing().release.run(runId, owner);
     },
 
     close(): void {

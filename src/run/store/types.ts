@@ -130,7 +130,32 @@ export interface CheckpointStore {
   listRuns?(filter?: RunFilter): Awaitable<RunSummary[]>;
   /** Removes a run and its journal; `false` when there was no such run. */
   deleteRun?(runId: string): Awaitable<boolean>;
+  /**
+   * Takes the lease on a run for `owner` until `ttlMs` from now, or renews `owner`'s own lease.
+   * Returns `undefined` when `owner` holds it now, or the {@link RunLease} of another owner whose
+   * lease has not expired (nothing changes then). Atomic across every process sharing the store.
+   * Optional: a store without leases lets any number of runners resume a run at once.
+   */
+  acquireLease?(runId: string, owner: string, ttlMs: number): Awaitable<RunLease | undefined>;
+  /** Gives up `owner`'s lease on a run (nothing when another owner holds it). */
+  releaseLease?(runId: string, owner: string): Awaitable<void>;
   close?(): Awaitable<void>;
+}
+
+/**
+ * Who holds the lease on a run: the runner executing it. A runner renews its lease while the run
+ * lasts; a lease left by a killed runner expires after its TTL, and the run can then be resumed.
+ *
+ * @example
+ * ```ts
+ * store.acquireLease?.("r1", "host-a:4242:1f3c", 30_000); // undefined: taken
+ * store.acquireLease?.("r1", "host-b:77:9e0a", 30_000); // { owner: "host-a:4242:1f3c", expiresAt: 1718000030000 }
+ * ```
+ */
+export interface RunLease {
+  owner: string;
+  /** When the lease lapses unless renewed, ms since the epoch. */
+  expiresAt: number;
 }
 
 /**
@@ -156,6 +181,8 @@ export interface SnapshotStore {
  * give, so a synchronous run needs no promise.
  */
 export interface SyncCheckpointStore extends CheckpointStore, SnapshotStore {
+  acquireLease(runId: string, owner: string, ttlMs: number): RunLease | undefined;
+  releaseLease(runId: string, owner: string): void;
   beginRun(header: RunHeader): void;
   record(runId: string, entry: JournalEntry): void;
   finishRun(runId: string, status: StoredRunStatus): void;
