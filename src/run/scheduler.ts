@@ -399,6 +399,8 @@ class Scheduler implements ExecEnv {
     if (result === THREW) return;
     if (!isPromiseLike(result)) return this.onSuccess(i, result);
     if (this.inp.sync) {
+      // Nobody will wait for it: its eventual rejection is this failure, not an unhandled one.
+      result.then(undefined, noop);
       return this.onFailure(
         i,
         new Error(
