@@ -63,6 +63,33 @@ export function checkRunOptions(p: Prepared, o: RunOptions): void {
 }
 
 /**
+ * Durations in node options must be milliseconds, 0 or more (any length: timers past Node's
+ * 2^31-1 ms limit are chained). A negative or `NaN` one would fire at once.
+ *
+ * @example
+ * ```ts
+ * checkNodeDurations("load", { timeoutMs: -1 });
+ * // InputError: node 'load': option 'timeoutMs' must be a number of milliseconds, 0 or more; got -1
+ * ```
+ */
+export function checkNodeDurations(
+  node: string,
+  o: { timeoutMs?: unknown; retry?: { delayMs?: unknown; maxDelayMs?: unknown } } | undefined,
+): void {
+  if (!o) return;
+  const check = (option: string, v: unknown): void => {
+    if (v !== undefined && !(typeof v === "number" && v >= 0)) {
+      throw new InputError(
+        `node '${node}': option '${option}' must be a number of milliseconds, 0 or more; got ${show(v)}`,
+      );
+    }
+  };
+  check("timeoutMs", o.timeoutMs);
+  check("retry.delayMs", o.retry?.delayMs);
+  check("retry.maxDelayMs", o.retry?.maxDelayMs);
+}
+
+/**
  * `from`/`between` without `reuse`: a selected node reading a result from outside the selection
  * would be skipped, and the run would report `completed` having run nothing.
  */

@@ -8,6 +8,7 @@ import { INPUT, type Graph, type NodeKind, type RunIf } from "../graph/types.js"
 import type { NodeImpl } from "../dag/dag-types.js";
 import type { NodeOptions } from "./options.js";
 import type { ExecutionPlan } from "../plan/types.js";
+import { checkNodeDurations } from "./check-options.js";
 
 /** Where one argument value comes from. `node` is -1 for the run input. */
 export interface Source {
@@ -128,6 +129,7 @@ export function prepare(
     if (!defaults) return own;
     return own ? mergeOptions(defaults, own) : defaults;
   });
+  for (let i = 0; i < n; i++) checkNodeDurations(idx.names[i], options[i]);
   const runIf = graph.nodes.map((x, i) => options[i]?.runIf ?? x.options?.runIf ?? "success");
   let priority: Float64Array;
   const chainNext = new Int32Array(n).fill(-1);

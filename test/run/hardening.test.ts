@@ -480,6 +480,25 @@ describe("8. durations beyond Node's 2^31-1 ms timer limit", () => {
   });
 });
 
+describe("8. durations that would fire at once", () => {
+  it.each([
+    [
+      { timeoutMs: -1 },
+      "node 'a': option 'timeoutMs' must be a number of milliseconds, 0 or more; got -1",
+    ],
+    [{ timeoutMs: Number.NaN }, "node 'a': option 'timeoutMs'"],
+    [{ retry: { attempts: 2, delayMs: -5 } }, "node 'a': option 'retry.delayMs'"],
+    [{ retry: { attempts: 2, maxDelayMs: Number.NaN } }, "node 'a': option 'retry.maxDelayMs'"],
+  ])("node option %o is refused before anything runs", async (options, message) => {
+    let calls = 0;
+    const wf = looseDag("d")
+      .node("a", {}, () => calls++, options as never)
+      .build();
+    await expect(wf.run({})).rejects.toThrow(message);
+    expect(calls).toBe(0);
+  });
+});
+
 describe("17. run options that would silently run a default", () => {
   const wf = () =>
     looseDag("o")
