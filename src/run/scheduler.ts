@@ -12,7 +12,7 @@ import { executeNode, type ExecEnv } from "./execute.js";
 import {
   ListenerError,
   NodeError,
-  RUN,
+  RUN_ERROR_NODE,
   StoreError,
   type NodeContext,
   type RunEvent,
@@ -226,7 +226,7 @@ class Scheduler implements ExecEnv {
         );
         this.anyFailed = true;
         this.state.errors.push(
-          new NodeError(RUN, new Error(`timed out after ${this.options.timeoutMs} ms`)),
+          new NodeError(RUN_ERROR_NODE, new Error(`timed out after ${this.options.timeoutMs} ms`)),
         );
         this.drive();
       }, this.options.timeoutMs);
@@ -691,7 +691,7 @@ class Scheduler implements ExecEnv {
     if (this.faulted) return;
     this.faulted = true;
     this.anyFailed = true;
-    this.state.errors.push(new NodeError(RUN, err));
+    this.state.errors.push(new NodeError(RUN_ERROR_NODE, err));
     if (this.closing) {
       // The run had already ended (a listener of `run-complete`).
       this.state.status = "failed";

@@ -66,7 +66,7 @@ export interface RunMetrics {
 }
 
 /** The `node` of a {@link NodeError} that belongs to the whole run (its timeout, a listener, the store). */
-export const RUN = "(run)";
+export const RUN_ERROR_NODE = "(run)";
 
 /**
  * An error raised by a node, wrapped with the node's name; `cause` is what the node threw. The
@@ -79,7 +79,7 @@ export class NodeError extends Error {
   constructor(node: string, cause: unknown, attempts = 1) {
     const inner = cause instanceof Error ? cause.message : String(cause);
     super(
-      node === RUN
+      node === RUN_ERROR_NODE
         ? `run failed: ${inner}`
         : namesNode(inner, node)
           ? inner
