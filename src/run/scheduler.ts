@@ -400,7 +400,11 @@ class Scheduler implements ExecEnv {
     if (!isPromiseLike(result)) return this.onSuccess(i, result);
     if (this.inp.sync) {
       // Nobody will wait for it: its eventual rejection is this failure, not an unhandled one.
-      result.then(undefined, noop);
+      try {
+        result.then(undefined, noop);
+      } catch {
+        // A thenable whose `then` throws has nothing left to handle.
+      }
       return this.onFailure(
         i,
         new Error(
