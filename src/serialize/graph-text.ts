@@ -1,9 +1,8 @@
 /** Graphs to and from JSON and YAML text. */
 import { issueField } from "../graph/issue-field.js";
 import { stringify as yamlStringify } from "yaml";
-import type { GraphIssue } from "../graph/errors.js";
 import type { Graph } from "../graph/types.js";
-import { validateGraph } from "../graph/validate.js";
+import { MAX_GRAPH_ISSUES, validateGraph } from "../graph/validate.js";
 import { ParseError, SerializeError, type ParseIssue } from "./errors.js";
 import { checkGraph } from "./graph-shape.js";
 import { formatPath, type FieldPath } from "./path.js";
@@ -111,18 +110,40 @@ export function locateIssue(
   };
 }
 
-/** Runs `validateGraph` on a graph and its sub-workflows, with each issue placed at a field path. */
+/**
+ * Runs `validateGraph` on a graph and its sub-workflows, with each issue placed at a field path.
+ * Lists at most {@link MAX_GRAPH_ISSUES} errors in all, then one line counting the rest.
+ */
 function collectGraphIssues(graph: Graph, at: FieldPath, out: ShapeIssue[]): void {
-  for (const issue of validateGraph(graph)) {
-    if (issue.severity !== "error") continue;
-    const where = at.length ? ` (in sub-workflow '${graph.name}')` : "";
+  let omitted = 0;
+  const visit = (g: Graph, path: FieldPath): void => {
+    for (const issue of validateGraph(g)) {
+      if (issue.severity !== "error") continue;
+      if (issue.code === "too-many-issues") {
+        omitted += Number(/\d+/.exec(issue.message)?.[0] ?? 0);
+        continue;
+      }
+      if (out.length >= MAX_GRAPH_ISSUES) {
+        omitted++;
+        continue;
+      }
+      const where = path.length ? ` (in sub-workflow '${g.name}')` : "";
+      out.push({
+        path: [...path, ...issueField(g, issue)],
+        message: issue.message + where,
+        anchor: "value",
+      });
+    }
+    g.nodes.forEach((n, i) => {
+      if (n.subgraph) visit(n.subgraph, [...path, "nodes", i, "subgraph"]);
+    });
+  };
+  visit(graph, at);
+  if (omitted > 0) {
     out.push({
-      path: [...at, ...issueField(graph, issue)],
-      message: issue.message + where,
+      path: at,
+      message: `and ${omitted} more problem${omitted === 1 ? "" : "s"} not listed`,
       anchor: "value",
     });
   }
-  graph.nodes.forEach((n, i) => {
-    if (n.subgraph) collectGraphIssues(n.subgraph, [...at, "nodes", i, "subgraph"], out);
-  });
 }
