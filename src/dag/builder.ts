@@ -182,7 +182,8 @@ function checkNodeName(workflow: string, name: unknown): void {
 
 function describeValue(v: unknown): string {
   if (v === null) return "null";
-  if (typeof v === "string") return `the string ${JSON.stringify(v.length > 30 ? `${v.slice(0, 30)}…` : v)}`;
+  if (typeof v === "string")
+    return `the string ${JSON.stringify(v.length > 30 ? `${v.slice(0, 30)}…` : v)}`;
   return Array.isArray(v) ? "an array" : `a value of type ${typeof v}`;
 }
 

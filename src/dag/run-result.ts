@@ -1,4 +1,5 @@
 import { parseRef } from "../graph/refs.js";
+import { setOwn } from "../graph/reserved.js";
 import type { Prepared } from "../run/prepare.js";
 import type { RunState } from "../run/scheduler.js";
 import { COMPLETED, statusName } from "../run/status.js";
@@ -114,7 +115,7 @@ export class DagRunResult<R, O> implements DagRun<R, O> {
       if (s.skipReasons[i]) rec.skipReason = s.skipReasons[i];
       const err = s.errors.find((e) => e.node === p.names[i]);
       if (err) rec.error = err.message;
-      nodes[p.names[i]] = rec;
+      setOwn(nodes, p.names[i], rec);
     }
     const out: RunRecord = {
       runId: s.runId,

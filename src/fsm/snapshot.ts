@@ -36,14 +36,18 @@ export function checkSnapshot(m: SnapshotFacts, snapshot: unknown): CheckedSnaps
     if (!FIELDS.has(key)) fail(`field '${key}'`, "is not a snapshot field");
   }
   if (s.version !== 1) fail("'version'", `is ${show(s.version)}; expected 1`);
-  if (s.machine !== m.name) fail("'machine'", `is ${show(s.machine)}, a snapshot of another machine`);
+  if (s.machine !== m.name)
+    fail("'machine'", `is ${show(s.machine)}, a snapshot of another machine`);
   const state = s.state;
   if (typeof state !== "string" || !m.states.has(state)) {
     fail("'state'", `is ${show(state)}, not a state of the machine (${[...m.states].join(", ")})`);
   }
   const st = state as string;
   if (s.done !== undefined && s.done !== m.terminal.has(st)) {
-    fail("'done'", `is ${show(s.done)}, but state '${st}' is ${m.terminal.has(st) ? "" : "not "}terminal`);
+    fail(
+      "'done'",
+      `is ${show(s.done)}, but state '${st}' is ${m.terminal.has(st) ? "" : "not "}terminal`,
+    );
   }
   if (!Array.isArray(s.history)) fail("'history'", `is ${kind(s.history)}, not an array`);
   const history = s.history as unknown[];

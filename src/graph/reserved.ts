@@ -53,3 +53,20 @@ export function reservedSegment(port: string): string | undefined {
 export function reservedMessage(what: string, name: string): string {
   return `${what} '${name}' is not allowed: it names a property every object inherits (such names could reach Object.prototype)`;
 }
+
+/**
+ * Sets `key` as an own enumerable property, `__proto__` included, so a record keyed by names
+ * never loses an entry to the prototype setter.
+ */
+export function setOwn<T>(obj: Record<string, T>, key: string, value: T): void {
+  if (key === "__proto__") {
+    Object.defineProperty(obj, key, {
+      value,
+      enumerable: true,
+      writable: true,
+      configurable: true,
+    });
+  } else {
+    obj[key] = value;
+  }
+}

@@ -242,11 +242,7 @@ type Report = (
   severity?: GraphIssue["severity"],
 ) => void;
 
-function validateFsm(
-  graph: Graph,
-  byName: Map<string, Graph["nodes"][number]>,
-  err: Report,
-): void {
+function validateFsm(graph: Graph, byName: Map<string, Graph["nodes"][number]>, err: Report): void {
   const fsm = graph.fsm;
   if (!fsm) {
     err(
@@ -320,6 +316,10 @@ function validateFsm(
   };
   const unknownNames = new Set(unknown.map((n) => n.name));
   const reachable = reach([fsm.initial], succ, unknownNames);
+  // `fsm(...).build()` accepts function-return machines with states it cannot prove reachable or
+  // stopping (their handlers decide at run time, and `maxCycles` bounds every run), so for them
+  // these are warnings: a graph the library writes must read back.
+  const advisory = fsm.style === "function" ? "warning" : "error";
   graph.nodes.forEach((n, i) => {
     if (!reachable.has(n.name)) {
       err(
@@ -327,6 +327,7 @@ function validateFsm(
         () => `state '${n.name}' is unreachable from initial state '${fsm.initial}'`,
         () => [n.name],
         ["nodes", i, "name"],
+        advisory,
       );
     }
   });
@@ -335,8 +336,7 @@ function validateFsm(
     .filter((n) => terminal.has(n.name) || n.canStop === true || unknownNames.has(n.name))
     .map((n) => n.name);
   // Event machines with no terminal states are long-lived by design; only check when there is
-  // something to reach. A function-return machine bounded by `maxCycles` always ends, so a state
-  // that never stops is only a warning there (`build()` accepts it, so reading must too).
+  // something to reach.
   if (stoppers.length > 0 || fsm.style === "function") {
     const bounded = fsm.style === "function" && fsm.maxCycles !== undefined;
     const canFinish = reach(stoppers, pred, new Set());
@@ -349,7 +349,7 @@ function validateFsm(
             (bounded ? ` (runs end after maxCycles ${fsm.maxCycles})` : ""),
           () => [n.name],
           ["nodes", i, "name"],
-          bounded ? "warning" : "error",
+          advisory,
         );
       }
     });

@@ -81,7 +81,7 @@ function rebuild(
   if (graph.kind !== "dag") {
     problems.push({
       node: scope ?? graph.name,
-      message: `'${graph.name}' is a state machine; fromGraph rebuilds DAG workflows`,
+      message: `'${graph.name}' is a state machine; fromGraph rebuilds DAG workflows (use fsmFromGraph for a function-return machine)`,
     });
     return undefined;
   }

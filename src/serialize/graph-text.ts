@@ -62,7 +62,10 @@ export function graphToYaml(graph: Graph): string {
  * Reads a graph from JSON or YAML text and checks it strictly: the structure of every field
  * (unknown fields, wrong types and missing fields are errors), then the workflow itself (duplicate
  * names, dangling references, cycles, unknown ports, FSM reachability; sub-workflows included).
- * Documents over 10 MB, YAML alias bombs, duplicate keys and custom tags are refused.
+ * Documents over 10 MB, YAML alias bombs, nesting deeper than 256 levels, duplicate keys, custom
+ * tags, reserved names (`__proto__`, `constructor`, ... as node names or ports) and bytes that are
+ * not UTF-8 (when `text` is given as bytes: pass the file's bytes to have them checked) are refused.
+ * At most 100 problems are listed, then a count of the rest.
  *
  * Throws a {@link ParseError} listing every problem with its file, line:col and field path.
  *
@@ -72,7 +75,7 @@ export function graphToYaml(graph: Graph): string {
  * const graph = parseGraph(await fs.readFile("etl.graph.yaml", "utf8"), { file: "etl.graph.yaml" });
  * ```
  */
-export function parseGraph(text: string, options: ParseGraphOptions = {}): Graph {
+export function parseGraph(text: string | Uint8Array, options: ParseGraphOptions = {}): Graph {
   const what = "invalid workflow graph";
   const doc = readDocument(text, options, what);
   const ctx = new ShapeContext();

@@ -343,9 +343,9 @@ describe("parseGraph checks the workflow", () => {
     const g = { ...tiny, edges: [...tiny.edges, { from: "ghost", to: "twice" }] };
     const e = parseError(graphToJson(g));
     expect(e.issues[0]).toMatchObject({
-      path: "edges[1]",
+      path: "edges[1].from",
       message: "dependency of 'twice' refers to unknown node 'ghost'",
-      line: 25,
+      line: 26,
     });
   });
 
