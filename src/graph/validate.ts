@@ -77,14 +77,13 @@ export function validateGraph(graph: Graph, options: ValidateGraphOptions = {}):
   const selectPorts = new Map<string, Set<string>>();
   const what = graph.kind === "fsm" ? "transition" : "dependency";
   graph.edges.forEach((e, i) => {
-    const at = ["edges", i];
     const fromKnown = byName.has(e.from) || (graph.kind === "dag" && e.from === INPUT);
     if (!fromKnown) {
       err(
         "dangling-ref",
         () => `${what} of '${e.to}' refers to unknown node '${e.from}'`,
         () => [e.to, e.from],
-        [...at, "from"],
+        ["edges", i, "from"],
       );
     }
     if (!byName.has(e.to)) {
@@ -92,7 +91,7 @@ export function validateGraph(graph: Graph, options: ValidateGraphOptions = {}):
         "dangling-ref",
         () => `${what} from '${e.from}' goes to unknown node '${e.to}'`,
         () => [e.from, e.to],
-        [...at, "to"],
+        ["edges", i, "to"],
       );
     }
     if (e.port !== undefined) {
@@ -102,7 +101,7 @@ export function validateGraph(graph: Graph, options: ValidateGraphOptions = {}):
           "reserved-name",
           () => `${reservedMessage("port", e.port as string)} (edge from '${e.from}' to '${e.to}')`,
           () => [e.to, e.from],
-          [...at, "port"],
+          ["edges", i, "port"],
         );
       }
     }
@@ -111,7 +110,7 @@ export function validateGraph(graph: Graph, options: ValidateGraphOptions = {}):
         "reserved-name",
         () => `${reservedMessage("parameter", e.param as string)} (node '${e.to}')`,
         () => [e.to],
-        [...at, "param"],
+        ["edges", i, "param"],
       );
     }
     if (e.event !== undefined && isReservedName(e.event)) {
@@ -119,7 +118,7 @@ export function validateGraph(graph: Graph, options: ValidateGraphOptions = {}):
         "reserved-name",
         () => reservedMessage("event", e.event as string),
         () => [e.from],
-        [...at, "event"],
+        ["edges", i, "event"],
       );
     }
     const src = byName.get(e.from);
@@ -131,7 +130,7 @@ export function validateGraph(graph: Graph, options: ValidateGraphOptions = {}):
           () =>
             `node '${e.to}' depends on '${e.from}.${e.port}', but condition '${e.from}' has only ports 'true' and 'false'`,
           () => [e.to, e.from],
-          at,
+          ["edges", i],
         );
       }
       if (src.kind === "select" && src.ports) {
@@ -144,7 +143,7 @@ export function validateGraph(graph: Graph, options: ValidateGraphOptions = {}):
             () =>
               `node '${e.to}' depends on '${e.from}.${e.port}', but select '${e.from}' has cases ${list.map((p) => `'${p}'`).join(", ")}`,
             () => [e.to, e.from],
-            at,
+            ["edges", i],
           );
         }
       }
