@@ -7,7 +7,8 @@
  * parsed value.
  */
 
-const BLOCK_SCALAR = /(?:^|[:-]\s+)[|>][-+0-9]*\s*(?:#.*)?\r?$/;
+/** A block scalar header at the end of a line's content (comments already cut off). */
+const BLOCK_SCALAR = /(?:^|[:-]\s+)[|>][-+0-9]*\s*$/;
 
 /** Where nesting first goes deeper than `max`: a character offset, or `undefined` if it never does. */
 export function yamlDepthOver(text: string, max: number): number | undefined {
@@ -63,7 +64,7 @@ export function yamlDepthOver(text: string, max: number): number | undefined {
       // A quoted string ran over several lines: go on after the line it ends on.
       end = text.indexOf("\n", j);
       if (end < 0) end = n;
-    } else if (flow === 0 && BLOCK_SCALAR.test(text.slice(first, end))) {
+    } else if (flow === 0 && mayEndHeader(text, j) && BLOCK_SCALAR.test(text.slice(first, j))) {
       // A block scalar header (`key: |`, `- >-`) makes the following deeper lines plain text.
       scalarIndent = indent;
     }
@@ -84,4 +85,12 @@ function skipQuoted(text: string, at: number, n: number): number {
     }
   }
   return n;
+}
+
+/** Whether content ending at `end` can end a block scalar header (cheap test before the regex). */
+function mayEndHeader(text: string, end: number): boolean {
+  let k = end - 1;
+  while (k >= 0 && (text[k] === " " || text[k] === "\r" || text[k] === "\t")) k--;
+  const c = text[k];
+  return c === "|" || c === ">" || c === "-" || c === "+" || (c >= "0" && c <= "9");
 }

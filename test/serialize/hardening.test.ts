@@ -273,6 +273,23 @@ describe("reading refuses oversized, deep and non-UTF-8 documents early", () => 
     expect(g.nodes[0].doc).toBe("[[[[[");
   });
 
+  it("a block scalar indented like deep nesting is text, not nesting", () => {
+    const text = Array.from({ length: 300 }, (_, i) => `${" ".repeat(i + 2)}line ${i}`);
+    const g = parseGraph(
+      [
+        "version: 1",
+        "kind: dag",
+        "name: ok",
+        "doc: |+ # kept",
+        ...text,
+        "nodes: []",
+        "edges: []",
+      ].join("\n"),
+      { format: "yaml" },
+    );
+    expect(g.doc?.split("\n")).toHaveLength(301);
+  });
+
   it("non-UTF-8 bytes no longer become U+FFFD: refused with the byte offset", () => {
     const head = new TextEncoder().encode('{\n  "version": 1,\n  "name": "');
     const bytes = new Uint8Array([...head, 0xff, 0xfe, 0x41, ...new TextEncoder().encode('"\n}')]);
