@@ -23,6 +23,8 @@ const ISSUE_CODES: Record<GraphIssue["code"], DiagnosticCode> = {
   "unreachable-state": "WEFT010",
   "no-stop": "WEFT011",
   "unknown-state": "WEFT012",
+  "reserved-name": "WEFT005",
+  "too-many-issues": "WEFT008",
 };
 
 /** Fix hints appended to graph errors. */
@@ -78,9 +80,16 @@ export function graphDiagnostics(
   locate: (issue: GraphIssue, graph: Graph, at: GraphPath) => SourceLocation | undefined,
 ): Diagnostic[] {
   const out: Diagnostic[] = [];
+  // A "did you mean" costs a comparison with every node name; a few are enough to help.
+  let hints = 10;
   const visit = (g: Graph, prefix: string, at: GraphPath): void => {
     for (const issue of validateGraph(g)) {
-      const hint = issue.code === "dangling-ref" ? danglingHint(g, issue) : HINTS[issue.code];
+      const hint =
+        issue.code === "dangling-ref"
+          ? hints-- > 0
+            ? danglingHint(g, issue)
+            : undefined
+          : HINTS[issue.code];
       const message = `${prefix}${issue.message}${hint ? `; ${hint}` : ""}`;
       out.push(diagnostic(ISSUE_CODES[issue.code], message, locate(issue, g, at), graph.name));
     }

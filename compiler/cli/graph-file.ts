@@ -1,5 +1,4 @@
 /** Reading a workflow for `viz` and `validate`: from TypeScript source, or from a graph file. */
-import { readFileSync } from "node:fs";
 import path from "node:path";
 import type { Graph } from "../../src/graph/types.js";
 import { ParseError } from "../../src/serialize/errors.js";
@@ -9,6 +8,7 @@ import { readDocument } from "../../src/serialize/read-document.js";
 import { ShapeContext } from "../../src/serialize/shape.js";
 import { graphDiagnostics, issueField } from "../checks/index.js";
 import { diagnostic, type Diagnostic } from "../diagnostics.js";
+import { readFileBytes } from "./read-bytes.js";
 
 /** True for a path that names a graph document rather than source. */
 export function isGraphFile(file: string): boolean {
@@ -23,9 +23,9 @@ export function isGraphFile(file: string): boolean {
 export function readGraphFile(file: string): { graph?: Graph; diagnostics: Diagnostic[] } {
   const display =
     path.relative(process.cwd(), path.resolve(file)).split(path.sep).join("/") || file;
-  let text: string;
+  let text: Uint8Array;
   try {
-    text = readFileSync(file, "utf8");
+    text = readFileBytes(file);
   } catch (err) {
     return {
       diagnostics: [diagnostic("WEFT040", `cannot read '${file}': ${(err as Error).message}`)],

@@ -3,17 +3,18 @@
  * before anything is loaded), then imports the module, runs the workflow with live progress and
  * prints the run record as JSON.
  */
-import { readFileSync } from "node:fs";
 import path from "node:path";
 import { pathToFileURL } from "node:url";
 import type { Graph } from "../../src/graph/types.js";
 import type { RunEvent, RunRecord } from "../../src/run/types.js";
 import { runRecordToJson } from "../../src/serialize/index.js";
+import { decodeUtf8 } from "../../src/serialize/utf8.js";
 import { reviveDates } from "../schema/revive.js";
 import type { JsonSchema } from "../schema/types.js";
 import { validateJson } from "../schema/validate.js";
 import { CliError, type CliIO } from "./output.js";
 import { pickWorkflow } from "./pick.js";
+import { readFileBytes } from "./read-bytes.js";
 import { createProgress } from "./progress.js";
 
 /** Options of `weft run`. */
@@ -160,7 +161,7 @@ function readInput(options: RunCommandOptions): unknown {
   if (options.inputFile !== undefined) {
     what = options.inputFile;
     try {
-      text = readFileSync(options.inputFile, "utf8");
+      text = decodeUtf8(readFileBytes(options.inputFile));
     } catch (err) {
       throw new CliError(
         `cannot read input file '${options.inputFile}': ${(err as Error).message}`,

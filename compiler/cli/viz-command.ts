@@ -1,5 +1,5 @@
 /** `weft viz`: a diagram of a workflow from source (read statically) or from a graph file. */
-import { readFileSync } from "node:fs";
+import { readFileBytes } from "./read-bytes.js";
 import type { Graph } from "../../src/graph/types.js";
 import type { RunRecord } from "../../src/run/types.js";
 import { parseRunRecord } from "../../src/serialize/index.js";
@@ -33,9 +33,9 @@ export async function vizCommand(
   const graph = loadGraph(file, options.workflow);
   let run: RunRecord | undefined;
   if (options.run) {
-    let text: string;
+    let text: Uint8Array;
     try {
-      text = readFileSync(options.run, "utf8");
+      text = readFileBytes(options.run);
     } catch (err) {
       throw new CliError(`cannot read run record '${options.run}': ${(err as Error).message}`);
     }

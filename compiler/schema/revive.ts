@@ -42,9 +42,17 @@ export function reviveDates(
     const out: Record<string, unknown> = {};
     for (const [k, v] of Object.entries(value)) {
       const s =
-        schema.properties?.[k] ??
+        (schema.properties && Object.prototype.hasOwnProperty.call(schema.properties, k)
+          ? schema.properties[k]
+          : undefined) ??
         (typeof schema.additionalProperties === "object" ? schema.additionalProperties : undefined);
-      out[k] = s ? reviveDates(v, s, root, depth + 1) : v;
+      // An own property even for '__proto__' (validation refuses it; this copy never drops it).
+      Object.defineProperty(out, k, {
+        value: s ? reviveDates(v, s, root, depth + 1) : v,
+        enumerable: true,
+        writable: true,
+        configurable: true,
+      });
     }
     return out;
   }

@@ -1,7 +1,8 @@
 /**
  * A validator for the JSON Schema subset the compiler emits (see {@link JsonSchema}). Errors name
  * the path of the offending value (`input.rows[2].age`), so `weft run` can say which field of the
- * input is wrong before anything runs.
+ * input is wrong before anything runs. An object key `__proto__` is always an error, whatever the
+ * schema: it would be dropped or reach a prototype.
  */
 import { nearestName } from "../nearest-name.js";
 import type { JsonSchema, JsonValue } from "./types.js";
@@ -141,6 +142,16 @@ function checkObject(
   }
   for (const [name, v] of Object.entries(value)) {
     if (v === undefined) continue;
+    if (name === "__proto__") {
+      // JSON.parse keeps it as an own key, but most copies (`{ ...x }` aside) turn it into the
+      // object's prototype and drop it: refused, never silently lost.
+      errors.push({
+        path: child(path, name),
+        message:
+          "the key '__proto__' is not allowed (copying it would replace the object's prototype)",
+      });
+      continue;
+    }
     const p = Object.prototype.hasOwnProperty.call(props, name) ? props[name] : undefined;
     if (p) {
       check(v, p, child(path, name), rootSchema, errors, depth + 1);

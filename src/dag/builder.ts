@@ -4,6 +4,7 @@
  * `build()` turns the list into the graph IR.
  */
 import { parseRef } from "../graph/refs.js";
+import { isReservedName, reservedMessage } from "../graph/reserved.js";
 import {
   INPUT,
   type Graph,
@@ -61,6 +62,12 @@ class Builder {
   ) {}
 
   private add(entry: Entry): Builder {
+    checkNodeName(this.wfName, entry.name);
+    if (entry.kind !== "sub" && typeof entry.fn !== "function") {
+      throw new TypeError(
+        `workflow '${this.wfName}': the function of node '${String(entry.name)}' is not a function (got ${describeValue(entry.fn)})`,
+      );
+    }
     return new Builder(this.wfName, this.wfOptions, { entry, parent: this.chain });
   }
 
@@ -87,7 +94,7 @@ class Builder {
     return this.add({ kind: "map", name, deps, fn, options });
   }
   sub(name: string, workflow: AnyDag, deps: Entry["deps"], options?: Entry["options"]): Builder {
-    if (!workflow || workflow.kind !== "dag") {
+    if (!workflow || typeof workflow !== "object" || workflow.kind !== "dag") {
       throw new TypeError(`sub-workflow '${name}': expected a built DAG (call .build() on it)`);
     }
     return this.add({ kind: "sub", name, deps, sub: workflow, options });
@@ -159,6 +166,25 @@ function toGraph(
   if (wfOptions.module) graph.module = { module: wfOptions.module, name };
   if (wfOptions.doc) graph.doc = wfOptions.doc;
   return { graph, impls };
+}
+
+/** Refuses names that are not strings or that would reach object prototypes, naming the node. */
+function checkNodeName(workflow: string, name: unknown): void {
+  if (typeof name !== "string") {
+    throw new TypeError(
+      `workflow '${workflow}': a node name must be a string (got ${describeValue(name)})`,
+    );
+  }
+  if (isReservedName(name)) {
+    throw new TypeError(`workflow '${workflow}': ${reservedMessage("node name", name)}`);
+  }
+}
+
+function describeValue(v: unknown): string {
+  if (v === null) return "null";
+  if (typeof v === "string")
+    return `the string ${JSON.stringify(v.length > 30 ? `${v.slice(0, 30)}…` : v)}`;
+  return Array.isArray(v) ? "an array" : `a value of type ${typeof v}`;
 }
 
 function edgeOf(ref: string, to: string, param: string | undefined): GraphEdge {

@@ -1,4 +1,5 @@
 import { parseRef } from "../graph/refs.js";
+import { setOwn } from "../graph/reserved.js";
 import type { Prepared } from "../run/prepare.js";
 import type { RunState } from "../run/scheduler.js";
 import { CACHE_HIT, CACHE_MISS, COMPLETED, statusName } from "../run/status.js";
@@ -126,7 +127,7 @@ export class DagRunResult<R, O> implements DagRun<R, O> {
       if (s.cached?.[i] === CACHE_HIT) rec.cached = true;
       const err = s.errors.find((e) => e.node === p.names[i]);
       if (err) rec.error = err.message;
-      nodes[p.names[i]] = rec;
+      setOwn(nodes, p.names[i], rec);
     }
     const out: RunRecord = {
       runId: s.runId,

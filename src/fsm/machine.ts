@@ -21,9 +21,11 @@
  * ```
  */
 import type { Simplify } from "../dag/type-utils.js";
+import { isReservedName, reservedMessage } from "../graph/reserved.js";
 import { assertValidGraph } from "../graph/validate.js";
 import type { Graph, GraphEdge } from "../graph/types.js";
 import { checkDeclared, checkNames } from "./names.js";
+import { checkSnapshot } from "./snapshot.js";
 
 /** `send(event, payload)`: the payload may be left out when the event's payload type is `undefined`. */
 export type PayloadArgs<P> = [P] extends [undefined] ? [payload?: P] : [payload: P];
@@ -298,6 +300,17 @@ function eventBuilder(data: EventBuilderData): AnyBuilder {
       if (typeof event !== "string" || event === "" || event.includes(".")) {
         throw new TypeError(`machine '${data.name}': event name '${String(event)}' is not allowed`);
       }
+      if (isReservedName(event)) {
+        throw new TypeError(`machine '${data.name}': ${reservedMessage("event name", event)}`);
+      }
+      for (const key of ["guard", "action"] as const) {
+        const f: unknown = options?.[key];
+        if (f !== undefined && typeof f !== "function") {
+          throw new TypeError(
+            `machine '${data.name}': the ${key} of transition '${event}' is not a function`,
+          );
+        }
+      }
       const rule: Rule = { from: sources, event, to };
       if (options.guard) rule.guard = options.guard as Rule["guard"];
       if (options.action) rule.action = options.action as Rule["action"];
@@ -349,6 +362,12 @@ function buildEventMachine(
     plainEvents: new Set(data.plainEvents),
     rules,
   };
+  const facts = {
+    name: data.name,
+    states: compiled.states,
+    terminal,
+    events: new Set(events),
+  };
   return {
     kind: "machine",
     name: data.name,
@@ -364,17 +383,13 @@ function buildEventMachine(
         Record<string, unknown>
       >,
     restore: (snapshot) => {
-      if (snapshot?.version !== 1 || snapshot.machine !== data.name) {
-        throw new TypeError(
-          `machine '${data.name}': cannot restore a snapshot of '${String(snapshot?.machine)}' (version ${String(snapshot?.version)})`,
-        );
-      }
-      checkDeclared(data.name, "snapshot state", snapshot.state, compiled.states);
+      // Checked whole before anything is made, so a refused snapshot changes nothing.
+      const checked = checkSnapshot(facts, snapshot);
       return new Instance(
         compiled,
-        snapshot.state,
-        structuredClone(snapshot.context),
-        structuredClone(snapshot.history),
+        checked.state,
+        checked.context,
+        checked.history as Entry[],
       ) as MachineInstance<unknown, string, Record<string, unknown>>;
     },
   };
@@ -460,18 +475,20 @@ class Instance {
     const from = this.state;
     const rule = this.pick(event, payload);
     if (typeof rule === "string") return { ok: false, event, from, reason: rule };
+    let next: unknown;
     if (rule.action) {
       try {
-        const next = await rule.action(this.context, payload, { event, from, to: rule.to });
-        if (next !== undefined) this.context = next;
+        next = await rule.action(this.context, payload, { event, from, to: rule.to });
       } catch (e) {
         throw new TransitionError(this.m.name, event, from, rule.to, e);
       }
     }
-    this.state = rule.to;
     const entry = { event, from, to: rule.to, at: Date.now() } as Entry;
     if (payload !== undefined) entry.payload = payload;
+    // History first: if recording fails, the state has not moved.
     this.history.push(entry);
+    this.state = rule.to;
+    if (next !== undefined) this.context = next;
     for (const l of this.listeners) l(entry);
     return { ok: true, event, from, to: rule.to };
   }

@@ -1,3 +1,5 @@
+import { isReservedName, reservedMessage } from "../graph/reserved.js";
+
 /** Checks shared by both kinds of state machine on the names users declare. */
 
 /**
@@ -14,6 +16,8 @@ export function checkNames(machine: string, what: string, names: readonly string
         `machine '${machine}': ${what} name '${String(n)}' is not allowed (non-empty, no '.', not '*')`,
       );
     }
+    if (isReservedName(n))
+      throw new TypeError(`machine '${machine}': ${reservedMessage(`${what} name`, n)}`);
     if (seen.has(n)) throw new TypeError(`machine '${machine}': duplicate ${what} '${n}'`);
     seen.add(n);
   }

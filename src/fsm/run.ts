@@ -3,6 +3,7 @@
  * one execution core: `run` and `resume` drive a stepper to the end), and the types of runs.
  */
 import { randomUUID } from "node:crypto";
+import { setOwn } from "../graph/reserved.js";
 import type { CheckpointStore } from "../run/store/types.js";
 import {
   InputError,
@@ -527,7 +528,7 @@ export class Stepper<S extends string, R> implements FsmStepper<S, R> {
       if (this.attempts[s] !== undefined) rec.attempts = this.attempts[s];
       if (list?.length) rec.result = list[list.length - 1];
       if (failed && this.error) rec.error = this.error.message;
-      nodes[s] = rec;
+      setOwn(nodes, s, rec);
     }
     return nodes;
   }

@@ -9,10 +9,14 @@ export interface GraphIssue {
     | "unreachable-state"
     | "no-stop"
     | "unknown-state"
-    | "missing-output";
+    | "missing-output"
+    | "reserved-name"
+    | "too-many-issues";
   severity: "error" | "warning";
   message: string;
   nodes: string[];
+  /** The field of the graph the issue is at (`["edges", 3, "port"]`), where one fits. */
+  field?: (string | number)[];
 }
 
 /** Thrown when a graph fails validation; `issues` holds every problem, not just the first. */

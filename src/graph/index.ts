@@ -5,3 +5,4 @@ export * from "./hash.js";
 export * from "./validate.js";
 export * from "./analysis.js";
 export * from "./issue-field.js";
+export { isReservedName, reservedSegment } from "./reserved.js";

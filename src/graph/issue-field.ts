@@ -7,6 +7,8 @@ import type { Graph } from "./types.js";
  * of JSON/YAML graphs turn it into a line and column.
  */
 export function issueField(graph: Graph, issue: GraphIssue): (string | number)[] {
+  // Issues from validateGraph know their field; the searches below serve issues made elsewhere.
+  if (issue.field) return issue.field;
   const [a, b] = issue.nodes;
   switch (issue.code) {
     case "dangling-ref":

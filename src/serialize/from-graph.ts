@@ -3,6 +3,7 @@ import { isDag } from "../dag/builder.js";
 import { dagFromGraph } from "../dag/dag.js";
 import type { AnyDag, Dag, NodeImpl } from "../dag/dag-types.js";
 import { graphHash } from "../graph/hash.js";
+import { nearestName } from "../graph/nearest-name.js";
 import type { Graph, GraphNode, NodeOptionsData } from "../graph/types.js";
 import type { NodeOptions } from "../run/options.js";
 import { RegistryError } from "./errors.js";
@@ -59,7 +60,9 @@ export function fromGraph<I = unknown, O = unknown>(
   options: FromGraphOptions = {},
 ): Dag<I, Record<string, unknown>, O> {
   const problems: { node: string; message: string }[] = [];
-  const dag = rebuild(graph, registry, options, undefined, problems);
+  const known: string[] = [];
+  const dag = rebuild(graph, registry, options, undefined, problems, known);
+  problems.push(...unknownOptionNodes(options.options, known));
   if (!dag || problems.length > 0) {
     throw new RegistryError(graph.name, problems, Object.keys(registry).sort());
   }
@@ -73,11 +76,12 @@ function rebuild(
   options: FromGraphOptions,
   scope: string | undefined,
   problems: { node: string; message: string }[],
+  known: string[],
 ): AnyDag | undefined {
   if (graph.kind !== "dag") {
     problems.push({
       node: scope ?? graph.name,
-      message: `'${graph.name}' is a state machine; fromGraph rebuilds DAG workflows`,
+      message: `'${graph.name}' is a state machine; fromGraph rebuilds DAG workflows (use fsmFromGraph for a function-return machine)`,
     });
     return undefined;
   }
@@ -85,11 +89,16 @@ function rebuild(
   const before = problems.length;
   for (const node of graph.nodes) {
     const path = scope ? `${scope}.${node.name}` : node.name;
+    known.push(path);
     const impl: NodeImpl = {};
-    const opts = mergeOptions(runtimeOptions(node.options), options.options?.[path]);
+    const given =
+      options.options && Object.prototype.hasOwnProperty.call(options.options, path)
+        ? options.options[path]
+        : undefined;
+    const opts = mergeOptions(runtimeOptions(node.options), given);
     if (opts) impl.options = opts;
     if (node.kind === "sub") {
-      const sub = findSub(node, registry, options, path, problems);
+      const sub = findSub(node, registry, options, path, problems, known);
       if (sub) impl.sub = sub;
     } else {
       const fn = findFn(node, registry, path, problems);
@@ -147,6 +156,7 @@ function findSub(
   options: FromGraphOptions,
   path: string,
   problems: { node: string; message: string }[],
+  known: string[],
 ): AnyDag | undefined {
   const names = candidates(node.subgraph?.name, node.name);
   const hit = lookup(registry, names);
@@ -168,12 +178,34 @@ function findSub(
     // A value with kind "dag" is a built workflow (checked by isDag above).
     return hit.value as unknown as AnyDag;
   }
-  if (node.subgraph) return rebuild(node.subgraph, registry, options, path, problems);
+  if (node.subgraph) return rebuild(node.subgraph, registry, options, path, problems, known);
   problems.push({
     node: path,
     message: `missing workflow: no entry ${names.map((n) => `'${n}'`).join(" or ")}, and the graph has no subgraph to rebuild it from`,
   });
   return undefined;
+}
+
+/**
+ * Options given for nodes the graph does not have (a typo, or a node inside a sub-workflow that
+ * comes from the registry and so is not rebuilt here) would be silently ignored: refuse them.
+ */
+export function unknownOptionNodes(
+  given: Record<string, unknown> | undefined,
+  known: readonly string[],
+): { node: string; message: string }[] {
+  if (!given) return [];
+  const set = new Set(known);
+  const out: { node: string; message: string }[] = [];
+  for (const key of Object.keys(given)) {
+    if (set.has(key) || given[key] === undefined) continue;
+    const near = nearestName(key, known);
+    out.push({
+      node: key,
+      message: `options are given for node '${key}', which the graph does not have${near ? ` (did you mean '${near}'?)` : ""}`,
+    });
+  }
+  return out;
 }
 
 /** The runtime options the graph's option data stands for. */

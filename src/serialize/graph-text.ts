@@ -1,9 +1,8 @@
 /** Graphs to and from JSON and YAML text. */
 import { issueField } from "../graph/issue-field.js";
 import { stringify as yamlStringify } from "yaml";
-import type { GraphIssue } from "../graph/errors.js";
 import type { Graph } from "../graph/types.js";
-import { validateGraph } from "../graph/validate.js";
+import { MAX_GRAPH_ISSUES, validateGraph } from "../graph/validate.js";
 import { ParseError, SerializeError, type ParseIssue } from "./errors.js";
 import { checkGraph } from "./graph-shape.js";
 import { formatPath, type FieldPath } from "./path.js";
@@ -63,7 +62,10 @@ export function graphToYaml(graph: Graph): string {
  * Reads a graph from JSON or YAML text and checks it strictly: the structure of every field
  * (unknown fields, wrong types and missing fields are errors), then the workflow itself (duplicate
  * names, dangling references, cycles, unknown ports, FSM reachability; sub-workflows included).
- * Documents over 10 MB, YAML alias bombs, duplicate keys and custom tags are refused.
+ * Documents over 10 MB, YAML alias bombs, nesting deeper than 256 levels, duplicate keys, custom
+ * tags, reserved names (`__proto__`, `constructor`, ... as node names or ports) and bytes that are
+ * not UTF-8 (when `text` is given as bytes: pass the file's bytes to have them checked) are refused.
+ * At most 100 problems are listed, then a count of the rest.
  *
  * Throws a {@link ParseError} listing every problem with its file, line:col and field path.
  *
@@ -73,7 +75,7 @@ export function graphToYaml(graph: Graph): string {
  * const graph = parseGraph(await fs.readFile("etl.graph.yaml", "utf8"), { file: "etl.graph.yaml" });
  * ```
  */
-export function parseGraph(text: string, options: ParseGraphOptions = {}): Graph {
+export function parseGraph(text: string | Uint8Array, options: ParseGraphOptions = {}): Graph {
   const what = "invalid workflow graph";
   const doc = readDocument(text, options, what);
   const ctx = new ShapeContext();
@@ -111,18 +113,40 @@ export function locateIssue(
   };
 }
 
-/** Runs `validateGraph` on a graph and its sub-workflows, with each issue placed at a field path. */
+/**
+ * Runs `validateGraph` on a graph and its sub-workflows, with each issue placed at a field path.
+ * Lists at most {@link MAX_GRAPH_ISSUES} errors in all, then one line counting the rest.
+ */
 function collectGraphIssues(graph: Graph, at: FieldPath, out: ShapeIssue[]): void {
-  for (const issue of validateGraph(graph)) {
-    if (issue.severity !== "error") continue;
-    const where = at.length ? ` (in sub-workflow '${graph.name}')` : "";
+  let omitted = 0;
+  const visit = (g: Graph, path: FieldPath): void => {
+    for (const issue of validateGraph(g)) {
+      if (issue.severity !== "error") continue;
+      if (issue.code === "too-many-issues") {
+        omitted += Number(/\d+/.exec(issue.message)?.[0] ?? 0);
+        continue;
+      }
+      if (out.length >= MAX_GRAPH_ISSUES) {
+        omitted++;
+        continue;
+      }
+      const where = path.length ? ` (in sub-workflow '${g.name}')` : "";
+      out.push({
+        path: [...path, ...issueField(g, issue)],
+        message: issue.message + where,
+        anchor: "value",
+      });
+    }
+    g.nodes.forEach((n, i) => {
+      if (n.subgraph) visit(n.subgraph, [...path, "nodes", i, "subgraph"]);
+    });
+  };
+  visit(graph, at);
+  if (omitted > 0) {
     out.push({
-      path: [...at, ...issueField(graph, issue)],
-      message: issue.message + where,
+      path: at,
+      message: `and ${omitted} more problem${omitted === 1 ? "" : "s"} not listed`,
       anchor: "value",
     });
   }
-  graph.nodes.forEach((n, i) => {
-    if (n.subgraph) collectGraphIssues(n.subgraph, [...at, "nodes", i, "subgraph"], out);
-  });
 }

@@ -15,3 +15,4 @@ export {
   type RegistryFunction,
   type RegistryWorkflow,
 } from "./from-graph.js";
+export { fsmFromGraph, type FsmFromGraphOptions } from "./fsm-from-graph.js";

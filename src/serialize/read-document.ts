@@ -8,6 +8,8 @@ import { ParseError } from "./errors.js";
 import { JsonSyntaxError, readJson, type EntryOffsets, type JsonRead } from "./json-reader.js";
 import { formatPath, type FieldPath } from "./path.js";
 import { LineIndex } from "./text-position.js";
+import { Utf8Error, decodeUtf8 } from "./utf8.js";
+import { yamlDepthOver } from "./yaml-depth.js";
 
 /** Largest document read by default: 10 MiB. */
 export const MAX_DOCUMENT_BYTES = 10 * 1024 * 1024;
@@ -16,7 +18,11 @@ export const MAX_YAML_ALIASES = 100;
 /** Deepest nesting of objects and arrays accepted. */
 export const MAX_DEPTH = 256;
 
-/** Options shared by the readers. */
+/**
+ * Options shared by the readers. Text may be given as a string or as the file's bytes; bytes are
+ * size-checked before decoding, and decoded as strict UTF-8 (invalid bytes are refused with their
+ * offset, never replaced).
+ */
 export interface ReadOptions {
   /** `"json"` or `"yaml"`; by default taken from `file`'s extension, else from the text. */
   format?: "json" | "yaml";
@@ -51,16 +57,48 @@ export function detectFormat(text: string, options: ReadOptions): "json" | "yaml
  * Reads `text` as JSON or YAML. Throws a {@link ParseError} (naming `what` and the file) on
  * anything malformed or unsafe.
  */
-export function readDocument(text: string, options: ReadOptions, what: string): ReadDocument {
+export function readDocument(
+  input: string | Uint8Array,
+  options: ReadOptions,
+  what: string,
+): ReadDocument {
   const file = options.file;
-  if (typeof text !== "string") {
+  const limit = options.maxBytes ?? MAX_DOCUMENT_BYTES;
+  let text: string;
+  if (input instanceof Uint8Array) {
+    // Bytes are measured before they are decoded, so an oversized file costs nothing more.
+    if (input.byteLength > limit) {
+      throw new ParseError(
+        what,
+        [
+          {
+            path: "",
+            message: `document is ${input.byteLength} bytes, over the limit of ${limit}`,
+            file,
+          },
+        ],
+        file,
+      );
+    }
+    try {
+      text = decodeUtf8(input);
+    } catch (e) {
+      if (!(e instanceof Utf8Error)) throw e;
+      throw new ParseError(
+        what,
+        [{ path: "", message: e.message, file, line: e.line, column: e.column }],
+        file,
+      );
+    }
+  } else if (typeof input === "string") {
+    text = input;
+  } else {
     throw new ParseError(
       what,
-      [{ path: "", message: `expected text, got ${typeof text}`, file }],
+      [{ path: "", message: `expected text, got ${typeof input}`, file }],
       file,
     );
   }
-  const limit = options.maxBytes ?? MAX_DOCUMENT_BYTES;
   // UTF-8 takes at most 3 bytes per UTF-16 unit, so short texts skip the exact count.
   if (text.length * 3 > limit) {
     const bytes = Buffer.byteLength(text, "utf8");
@@ -134,6 +172,22 @@ function readYamlDocument(
   file: string | undefined,
   what: string,
 ): ReadDocument {
+  // The YAML library is slow on very deep documents long before it refuses them: scan first.
+  const deep = yamlDepthOver(text, MAX_DEPTH + 1);
+  if (deep !== undefined) {
+    throw new ParseError(
+      what,
+      [
+        {
+          path: "",
+          message: `nesting deeper than ${MAX_DEPTH} levels`,
+          file,
+          ...lines.position(deep),
+        },
+      ],
+      file,
+    );
+  }
   let doc: Document.Parsed;
   try {
     doc = parseDocument(text, {

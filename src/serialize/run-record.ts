@@ -6,6 +6,7 @@ import { formatPath, type FieldPath } from "./path.js";
 import { readDocument, type ReadOptions } from "./read-document.js";
 import {
   arrayOf,
+  defineKey,
   json,
   name,
   num,
@@ -101,10 +102,13 @@ export function runRecordToJson(record: RunRecord): string {
   if (record.output !== undefined) encoded.output = encodeValue(record.output, ["output"]);
   const nodes: Record<string, unknown> = {};
   for (const [n, entry] of Object.entries(record.nodes ?? {})) {
-    nodes[n] =
+    defineKey(
+      nodes,
+      n,
       entry?.result !== undefined
         ? { ...entry, result: encodeValue(entry.result, ["nodes", n, "result"]) }
-        : entry;
+        : entry,
+    );
   }
   encoded.nodes = nodes;
   const ctx = new ShapeContext(1);
@@ -127,7 +131,10 @@ export function runRecordToJson(record: RunRecord): string {
  * await fs.writeFile("run.html", await toHtml(etl.graph, { run }));
  * ```
  */
-export function parseRunRecord(text: string, options: ParseRunRecordOptions = {}): RunRecord {
+export function parseRunRecord(
+  text: string | Uint8Array,
+  options: ParseRunRecordOptions = {},
+): RunRecord {
   const what = "invalid run record";
   const doc = readDocument(text, options, what);
   const ctx = new ShapeContext();

@@ -163,12 +163,39 @@ export function buildFsm(
   probe: FsmProbe = {},
 ): FsmMachine<number, string, Record<string, unknown>> {
   const names = spec.states.map((s) => s.name);
+  const handlers = fsmSpecHandlers(spec, probe);
   // Built in a loop from string[]: the loose builder, whose type stays the same call to call.
   let b = fsm<number>("random_fsm")
     .states(...names)
     .initial(names[spec.initial]);
-  spec.states.forEach((s, index) => {
+  spec.states.forEach((s) => {
     const targets = [...new Set(s.script.filter((t) => t >= 0).map((t) => names[t]))];
+    b = b.state(s.name, handlers[s.name] as never, {
+      to: targets,
+      ...(s.attempts > 1
+        ? { retry: { attempts: s.attempts, retryOn: (e) => !(e instanceof SimulatedCrash) } }
+        : {}),
+    });
+  });
+  return b.build({ maxCycles: spec.maxCycles, terminal: spec.terminal.map((t) => names[t]) });
+}
+
+/**
+ * The handlers of a spec's states, keyed by state name: what {@link buildFsm} registers, and a
+ * registry for rebuilding the machine from its graph with `fsmFromGraph`.
+ *
+ * @example
+ * ```ts
+ * const again = fsmFromGraph(parseGraph(graphToJson(buildFsm(spec).graph)), fsmSpecHandlers(spec));
+ * ```
+ */
+export function fsmSpecHandlers(
+  spec: FsmSpec,
+  probe: FsmProbe = {},
+): Record<string, (input: number, ctx: StateContext) => unknown> {
+  const names = spec.states.map((s) => s.name);
+  const out: Record<string, (input: number, ctx: StateContext) => unknown> = {};
+  spec.states.forEach((s, index) => {
     const body = (input: number, ctx: StateContext): unknown => {
       const visit = ctx.visits(s.name) - 1;
       probe.onAttempt?.({ state: s.name, visit, cycle: ctx.cycle, attempt: ctx.attempt });
@@ -184,17 +211,11 @@ export function buildFsm(
       const choice = s.script[visit % s.script.length];
       return choice < 0 ? stop(value) : next(names[choice], value);
     };
-    const handler = s.async
+    out[s.name] = s.async
       ? (input: number, ctx: StateContext) => turns(1 + (index % 2)).then(() => body(input, ctx))
       : body;
-    b = b.state(s.name, handler as never, {
-      to: targets,
-      ...(s.attempts > 1
-        ? { retry: { attempts: s.attempts, retryOn: (e) => !(e instanceof SimulatedCrash) } }
-        : {}),
-    });
   });
-  return b.build({ maxCycles: spec.maxCycles, terminal: spec.terminal.map((t) => names[t]) });
+  return out;
 }
 
 function turns(n: number): Promise<void> {

@@ -98,7 +98,7 @@ describe("weft CLI", () => {
     const r = await weft("validate", "test/fixtures/compiler/cli/bad-graph.json");
     expect(r.code).toBe(1);
     expect(r.stdout).toContain(
-      "test/fixtures/compiler/cli/bad-graph.json:11:5 - error WEFT001: workflow 'hand_edited': dependency of 'b' refers to unknown node 'c'",
+      "test/fixtures/compiler/cli/bad-graph.json:11:15 - error WEFT001: workflow 'hand_edited': dependency of 'b' refers to unknown node 'c'",
     );
   });
 });

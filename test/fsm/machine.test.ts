@@ -238,10 +238,10 @@ describe("event-driven machine", () => {
   it("refuses snapshots of another machine or with an unknown state", () => {
     const snap = fresh().snapshot();
     expect(() => deployment.restore({ ...snap, machine: "other" })).toThrow(
-      "machine 'deployment': cannot restore a snapshot of 'other' (version 1)",
+      `machine 'deployment': cannot restore the snapshot: 'machine' is "other", a snapshot of another machine`,
     );
     expect(() => deployment.restore({ ...snap, state: "gone" as "idle" })).toThrow(
-      /snapshot state 'gone' is not a declared state/,
+      /'state' is "gone", not a state of the machine/,
     );
   });
 

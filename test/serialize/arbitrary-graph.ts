@@ -1,6 +1,13 @@
 /** A fast-check arbitrary of valid graph IR (DAGs and state machines) with awkward strings. */
 import fc from "fast-check";
-import type { Graph, GraphEdge, GraphNode, NodeKind, NodeOptionsData } from "../../src/index.js";
+import {
+  isReservedName,
+  type Graph,
+  type GraphEdge,
+  type GraphNode,
+  type NodeKind,
+  type NodeOptionsData,
+} from "../../src/index.js";
 
 /** Names without '.', including ones that look like numbers, booleans or YAML syntax. */
 const nodeName = fc.oneof(
@@ -22,7 +29,9 @@ const nodeName = fc.oneof(
     "a b",
     "[x]",
   ),
-  fc.string({ minLength: 1, maxLength: 8, unit: "grapheme" }).filter((s) => !s.includes(".")),
+  fc
+    .string({ minLength: 1, maxLength: 8, unit: "grapheme" })
+    .filter((s) => !s.includes(".") && !isReservedName(s)),
 );
 const text = fc.string({ maxLength: 12, unit: "grapheme" });
 const json: fc.Arbitrary<unknown> = fc

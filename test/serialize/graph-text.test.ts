@@ -302,12 +302,13 @@ describe("parseGraph rejects hostile or malformed documents", () => {
     expect(parseError(`${"[".repeat(5000)}${"]".repeat(5000)}`).message).toContain(
       "nesting deeper than 256",
     );
-    expect(parseError(`x: ${"[".repeat(300)}${"]".repeat(300)}`).message).toContain("x[0][0]");
+    // Refused by the depth scan before the YAML library parses, pointing at the bracket too deep.
+    expect(parseError(`x: ${"[".repeat(300)}${"]".repeat(300)}`).message).toContain("line 1:260");
     expect(parseError(`x: ${"[".repeat(300)}${"]".repeat(300)}`).message).toContain(
       "nesting deeper than 256 levels",
     );
     expect(parseError(`x: ${"[".repeat(20000)}${"]".repeat(20000)}`).message).toContain(
-      "invalid YAML: the document nests too deeply",
+      "nesting deeper than 256 levels",
     );
   });
 });
@@ -343,9 +344,9 @@ describe("parseGraph checks the workflow", () => {
     const g = { ...tiny, edges: [...tiny.edges, { from: "ghost", to: "twice" }] };
     const e = parseError(graphToJson(g));
     expect(e.issues[0]).toMatchObject({
-      path: "edges[1]",
+      path: "edges[1].from",
       message: "dependency of 'twice' refers to unknown node 'ghost'",
-      line: 25,
+      line: 26,
     });
   });
 
