@@ -21,6 +21,7 @@ import {
   WORKFLOW_FIELDS,
 } from "./fields.js";
 import { buildTaskGraph } from "./graph.js";
+export { isTaskWorkflowText } from "./detect.js";
 import { parseCondition, parseTemplate, type Template } from "./template.js";
 import type {
   MatrixValue,
@@ -42,27 +43,6 @@ export interface TaskReadOptions {
 
 const NAME = /^[A-Za-z_][A-Za-z0-9_-]*$/;
 const WHAT = "invalid task workflow";
-
-/**
- * True when `text` looks like a task workflow: a top-level `tasks:` mapping (YAML), or a JSON
- * object with a `tasks` object. Cheap: used by the CLI to tell task files from graph files.
- *
- * @example
- * ```ts
- * isTaskWorkflowText("name: etl\ntasks:\n  a: { run: echo hi }\n"); // true
- * ```
- */
-export function isTaskWorkflowText(text: string): boolean {
-  if (/^tasks[ \t]*:/m.test(text)) return true;
-  const first = text.trimStart()[0];
-  if (first !== "{") return false;
-  try {
-    const v = JSON.parse(text) as unknown;
-    return isRecord(v) && isRecord(v.tasks) && !("nodes" in v);
-  } catch {
-    return false;
-  }
-}
 
 /**
  * Reads and checks a task workflow. Throws a `ParseError` listing every problem, each with its
@@ -195,10 +175,9 @@ class Reader {
     if (Object.keys(root.tasks).length === 0)
       this.issue(["tasks"], "a workflow needs at least one task");
     const notifications = this.notifications(root.notifications);
-    if (this.issues.length > 0) return undefined;
+    // Every check runs, so one validation lists every problem of the file.
     const byName = new Map(tasks.map((t) => [t.name, t]));
     this.dependencies(tasks, byName);
-    if (this.issues.length > 0) return undefined;
     const ancestors = ancestorsOf(tasks, byName);
     for (const pending of this.templates) this.checkTemplate(pending, byName, ancestors);
     if (this.issues.length > 0) return undefined;
@@ -486,7 +465,6 @@ class Reader {
         seen.add(d);
       });
     }
-    if (this.issues.length > 0) return;
     // Cycles: depth-first search; each cycle is reported once, at the edge that closes it.
     const state = new Map<string, 1 | 2>();
     const stack: string[] = [];
@@ -495,6 +473,7 @@ class Reader {
       stack.push(name);
       const t = byName.get(name) as TaskSpec;
       t.dependsOn.forEach((d, i) => {
+        if (!byName.has(d) || d === name) return;
         const s = state.get(d);
         if (s === 1) {
           const cycle = [...stack.slice(stack.indexOf(d)), d];
@@ -605,6 +584,7 @@ function ancestorsOf(tasks: TaskSpec[], byName: Map<string, TaskSpec>): Map<stri
     const out = new Set<string>();
     memo.set(name, out);
     for (const d of (byName.get(name) as TaskSpec).dependsOn) {
+      if (!byName.has(d)) continue;
       out.add(d);
       for (const a of of(d)) out.add(a);
     }
