@@ -43,6 +43,8 @@ export interface TaskReadOptions {
 
 const NAME = /^[A-Za-z_][A-Za-z0-9_-]*$/;
 const WHAT = "invalid task workflow";
+/** Most combinations a matrix may expand to (each becomes a graph node). */
+export const MAX_MATRIX = 10_000;
 
 /**
  * Reads and checks a task workflow. Throws a `ParseError` listing every problem, each with its
@@ -350,6 +352,13 @@ class Reader {
       }
       if (Object.keys(matrix).length === 0)
         this.issue([...p, "matrix"], `'matrix' needs at least one axis`);
+      const size = Object.values(axes).reduce((n, v) => n * v.length, 1);
+      if (size > MAX_MATRIX) {
+        this.issue(
+          [...p, "matrix"],
+          `the matrix has ${size} combinations, over the limit of ${MAX_MATRIX}`,
+        );
+      }
       spec.matrix = axes;
     } else if (matrix !== undefined)
       this.issue([...p, "matrix"], `'matrix' must be a mapping of axis names to lists`);
