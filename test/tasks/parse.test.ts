@@ -64,16 +64,24 @@ describe("task workflow files", () => {
     });
     expect(wf.graph.nodes[2].doc).toBe("echo {{ matrix.n }} (n=1, os=b)");
     expect(wf.graph.nodes.find((n) => n.name === "alert")?.options).toEqual({ runIf: "always" });
-    expect(wf.graph.edges).toContainEqual({ from: "extract", to: "transform[3]", param: "extract" });
-    expect(wf.graph.edges).toContainEqual({ from: "transform[3]", to: "transform", param: "transform[3]" });
+    expect(wf.graph.edges).toContainEqual({
+      from: "extract",
+      to: "transform[3]",
+      param: "extract",
+    });
+    expect(wf.graph.edges).toContainEqual({
+      from: "transform[3]",
+      to: "transform",
+      param: "transform[3]",
+    });
     expect(wf.graph.edges).toContainEqual({ from: "transform", to: "alert", param: "transform" });
     expect(wf.graph.nodes[0].source).toEqual({ file: "wf.yaml", line: 3, column: 3 });
   });
 
   it("unknown task in depends_on, at the list item", () => {
-    expect(problems("tasks:\n  a: { run: x }\n  b:\n    run: y\n    depends_on: [a, c]\n")).toEqual([
-      "5:21 tasks.b.depends_on[1]: task 'b' depends on unknown task 'c' (tasks: a)",
-    ]);
+    expect(problems("tasks:\n  a: { run: x }\n  b:\n    run: y\n    depends_on: [a, c]\n")).toEqual(
+      ["5:21 tasks.b.depends_on[1]: task 'b' depends on unknown task 'c' (tasks: a)"],
+    );
   });
 
   it("cycles, at the dependency that closes them", () => {
@@ -91,7 +99,9 @@ describe("task workflow files", () => {
         TASK_FIELDS.join(", ") +
         ")",
     ]);
-    expect(problems("name: x\nstages: []\ntasks:\n  a: { run: x }\n")[0]).toMatch(/^2:1 stages: unknown field/);
+    expect(problems("name: x\nstages: []\ntasks:\n  a: { run: x }\n")[0]).toMatch(
+      /^2:1 stages: unknown field/,
+    );
   });
 
   it("template syntax errors point inside the string, quoted or plain", () => {
@@ -163,7 +173,9 @@ describe("task workflow files", () => {
 });
 
 describe("the JSON Schema of the format", () => {
-  const schema = JSON.parse(readFileSync(path.join(ROOT, "schema/workflow.schema.json"), "utf8")) as {
+  const schema = JSON.parse(
+    readFileSync(path.join(ROOT, "schema/workflow.schema.json"), "utf8"),
+  ) as {
     properties: Record<string, { properties?: Record<string, unknown> }>;
     definitions: {
       task: { properties: Record<string, unknown> };
