@@ -468,7 +468,7 @@ class Reader {
           const names = [...byName.keys()].filter((n) => n !== t.name);
           this.issue(
             p,
-            `task '${t.name}' depends on unknown task '${d}' (tasks: ${names.join(", ")})`,
+            `task '${t.name}' depends on unknown task '${d}' (${names.length ? `tasks: ${names.join(", ")}` : "the workflow has no other task"})`,
           );
         } else if (seen.has(d)) this.issue(p, `task '${d}' is listed twice in depends_on`);
         seen.add(d);
