@@ -86,8 +86,14 @@ export function resolveCommand(what: {
       args = [what.script];
     }
   } else {
-    command = "bash";
-    args = ["-c", what.run ?? ""];
+    const direct = directCommand(what.run ?? "");
+    if (direct) {
+      command = direct[0];
+      args = direct.slice(1);
+    } else {
+      command = "bash";
+      args = ["-c", what.run ?? ""];
+    }
     if (memoryMb !== undefined && startsNode(what.run ?? "")) {
       env.NODE_OPTIONS = `${env.NODE_OPTIONS ? `${env.NODE_OPTIONS} ` : ""}--max-old-space-size=${memoryMb}`;
       memory = "node-heap";
@@ -102,4 +108,27 @@ export function resolveCommand(what: {
     } else memory = "none";
   }
   return { command, args, cwd, env, ...(memory ? { memory } : {}) };
+}
+
+/** Shell builtins and keywords that have no program of their own (or behave differently as one). */
+const SHELL_ONLY = new Set(
+  (
+    "exit cd export source . set unset ulimit exec eval trap shift return readonly declare local " +
+    "typeset alias unalias umask wait read let times hash type command builtin : " +
+    "if then else fi for while until do done case esac function select time coproc"
+  ).split(" "),
+);
+
+/**
+ * A `run` command with no shell syntax at all (no quotes, `$`, globs, redirections, `;`, `&`,
+ * `|`, `~`, newlines) whose program is not a shell builtin is started directly, split on spaces:
+ * the same effect as `bash -c`, without starting a shell. Anything else goes to bash.
+ */
+export function directCommand(run: string): string[] | undefined {
+  const text = run.trim();
+  if (text === "" || !/^[A-Za-z0-9_./,:=+@%-]+(?: +[A-Za-z0-9_./,:=+@%-]+)*$/.test(text))
+    return undefined;
+  const words = text.split(/ +/);
+  if (SHELL_ONLY.has(words[0]) || words[0].includes("=")) return undefined;
+  return words;
 }

@@ -100,7 +100,7 @@ describe("weft on task workflow files", () => {
     expect(existsSync(marker)).toBe(false);
     const lines = r.stdout.split("\n");
     expect(lines[0]).toBe("plan of 'dry': 4 nodes in 3 levels (nothing is run)");
-    expect(lines).toContain(`    $ bash -c 'touch ${marker}'`);
+    expect(lines).toContain(`    $ touch ${marker}`);
     expect(lines).toContain("  fan[1]  [after touch; matrix n=2; memory 64 MB (address-space)]");
     expect(lines).toContain(
       "    $ /usr/bin/prlimit --as=67108864 -- bash -c 'echo 2 {{ touch.exit_code }}'",
