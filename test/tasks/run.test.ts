@@ -30,6 +30,8 @@ async function receiver(): Promise<{ url: string; bodies: unknown[]; close(): Pr
       bodies.push({
         method: req.method,
         type: req.headers["content-type"],
+        ...(req.headers["x-pipeline"] ? { pipeline: req.headers["x-pipeline"] } : {}),
+        ...(req.url !== "/hook" ? { query: req.url } : {}),
         body: JSON.parse(text),
       });
       res.writeHead(204).end();
@@ -122,6 +124,53 @@ describe("example pipelines", () => {
 });
 
 describe("task semantics", () => {
+  it("on failure, on_failure and on_complete webhooks are posted with templated url, message and headers", async () => {
+    const hook = await receiver();
+    try {
+      const d = dir("hooks");
+      const wf = workflowIn(
+        d,
+        [
+          "name: hooks",
+          "tasks:",
+          "  ok: { run: 'true' }",
+          "  broken: { run: 'echo bad >&2; exit 4' }",
+          "notifications:",
+          "  on_success: [{ type: webhook, url: '{{ env.HOOK }}' }]",
+          "  on_failure:",
+          "    - type: webhook",
+          "      url: '{{ env.HOOK }}?run={{ pipeline.run_id }}'",
+          "      message: 'failed: {{ pipeline.failed_tasks }}, exit {{ broken.exit_code }}'",
+          "      headers: { x-pipeline: '{{ pipeline.name }}' }",
+          "  on_complete: [{ type: webhook, url: '{{ env.HOOK }}' }]",
+        ].join("\n"),
+      );
+      const r = await runTaskWorkflow(wf, { env: { ...process.env, HOOK: hook.url } });
+      expect(r.status).toBe("failed");
+      expect(r.notifications.map((n) => [n.event, n.status])).toEqual([
+        ["on_failure", 204],
+        ["on_complete", 204],
+      ]);
+      const bodies = hook.bodies as {
+        body: Record<string, unknown>;
+        pipeline?: string;
+        query?: string;
+      }[];
+      expect(bodies[0].pipeline).toBe("hooks");
+      expect(bodies[0].query).toBe(`/hook?run=${r.runId}`);
+      expect(bodies.map((b) => [b.body.event, b.body.message])).toEqual([
+        ["on_failure", 'failed: ["broken"], exit 4'],
+        ["on_complete", "hooks failed"],
+      ]);
+      expect(bodies[0].body.tasks).toEqual({
+        ok: { status: "completed", exit_code: 0, duration: expect.any(Number) as unknown },
+        broken: { status: "failed", exit_code: 4, duration: expect.any(Number) as unknown },
+      });
+    } finally {
+      await hook.close();
+    }
+  });
+
   it("outputs reach later tasks as WEFT_INPUT_<TASK> and templates; a skipped task skips its dependents", async () => {
     const d = dir("outputs");
     const wf = workflowIn(
