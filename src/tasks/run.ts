@@ -112,7 +112,7 @@ export async function runTaskWorkflow(
     ...(options.onOutput ? { onOutput: options.onOutput } : {}),
     ...(options.onResult ? { onResult: options.onResult } : {}),
   };
-  const dag = fromGraph(wf.graph, taskRegistry(rc));
+  const dag = fromGraph<{ file: string }>(wf.graph, taskRegistry(rc));
   const controller = new AbortController();
   const onOuterAbort = (): void =>
     controller.abort(options.signal?.reason ?? new Error("run cancelled"));
@@ -146,7 +146,7 @@ export async function runTaskWorkflow(
     const run =
       options.resume !== undefined && store
         ? await dag.resume(options.resume, { ...runOptions, checkpoint: store })
-        : await dag.run({ file: wf.file } as never, runOptions);
+        : await dag.run({ file: wf.file }, runOptions);
     record = run.toJSON();
   } finally {
     if (poll) clearInterval(poll);
