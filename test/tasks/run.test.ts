@@ -247,6 +247,24 @@ describe("task semantics", () => {
     expect(await eventually(() => !alive(child))).toBe(true);
   });
 
+  it("a whole-run timeout kills the running tasks and fails the run", async () => {
+    const d = dir("run-timeout");
+    const pidFile = path.join(d, "pid");
+    const wf = workflowIn(
+      d,
+      `tasks:\n  slow: { run: "sleep 300 & echo $! > ${pidFile}; wait" }\n  after: { run: "true", depends_on: [slow] }\n`,
+    );
+    const r = await runTaskWorkflow(wf, { timeoutMs: 1_000 });
+    expect(r.status).toBe("failed");
+    expect(r.tasks.slow.reason).toMatch(
+      /^stopped: workflow 'wf' timed out after 1000 ms \(process tree killed\)$/,
+    );
+    expect(r.tasks.after.status).toBe("skipped");
+    const child = Number(readFileSafe(pidFile));
+    expect(child).toBeGreaterThan(0);
+    expect(await eventually(() => !alive(child))).toBe(true);
+  });
+
   it("cpu_cores: tasks whose cores would exceed the machine's wait for each other", async () => {
     const d = dir("cores");
     const lock = path.join(d, "lock");
