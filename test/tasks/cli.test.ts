@@ -245,12 +245,16 @@ describe("weft on task workflow files", () => {
       "int.yaml",
       ["tasks:", `  slow: { run: "sleep 300 & echo $! > ${pidFile}; wait" }`].join("\n"),
     );
-    const { child, done } = background("run", file, "--no-progress");
+    // In this process: the handler `weft run` installs receives the signal as it would from a
+    // terminal (a real SIGINT would reach the test runner too).
+    const running = weft("run", file, "--no-progress");
     expect(await eventually(() => read(pidFile).trim() !== "", 30_000)).toBe(true);
-    child.kill("SIGINT");
-    const r = await done;
+    process.emit("SIGINT", "SIGINT");
+    const r = await running;
     expect(r.code).toBe(130);
     expect(r.stderr).toContain("SIGINT: stopping; killing running tasks");
+    expect(JSON.parse(r.stdout)).toMatchObject({ status: "cancelled" });
     expect(await eventually(() => !alive(Number(read(pidFile))))).toBe(true);
+    expect(process.listenerCount("SIGINT")).toBe(0);
   });
 });
