@@ -33,6 +33,7 @@ export const DIAGNOSTIC_CODES = {
   // Input files.
   WEFT040: "file cannot be read or parsed",
   WEFT041: "graph file is malformed",
+  WEFT050: "task workflow file is invalid",
   // Warnings.
   WEFT101: "select case nothing consumes",
   WEFT102: "node whose result nothing uses",

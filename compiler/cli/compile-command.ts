@@ -6,6 +6,7 @@ import { compile, type CompileResult } from "../compile.js";
 import { hasErrors } from "../diagnostics.js";
 import { WeftProject } from "../project.js";
 import { printDiagnostics, type CliIO } from "./output.js";
+import { isTaskFile } from "./task-file.js";
 
 /** Options of `weft compile`. */
 export interface CompileCommandOptions {
@@ -22,6 +23,13 @@ export async function compileCommand(
   options: CompileCommandOptions,
   io: CliIO,
 ): Promise<number> {
+  const taskFiles = paths.filter(isTaskFile);
+  if (taskFiles.length > 0) {
+    const { compileTaskFiles } = await import("./tasks-command.js");
+    const taskCode = await compileTaskFiles(taskFiles, options.out, options.check === true, io);
+    paths = paths.filter((p) => !taskFiles.includes(p));
+    if (paths.length === 0 || taskCode !== 0) return taskCode;
+  }
   const session = new WeftProject({ root: options.root, tsconfig: options.tsconfig });
   const once = async (): Promise<number> => {
     const started = Date.now();

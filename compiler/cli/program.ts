@@ -33,7 +33,10 @@ export async function runCli(argv: string[], io: CliIO = processIO): Promise<num
     .description(
       "find exported workflows without running them and write graphs, plans, diagrams and input schemas",
     )
-    .argument("[paths...]", "files and folders to compile (default: the current folder)")
+    .argument(
+      "[paths...]",
+      "files and folders to compile (default: the current folder); task workflow files (.yaml) too",
+    )
     .requiredOption("-o, --out <dir>", "output folder")
     .option("--check", "write nothing; exit 1 and list the output files that are stale")
     .option("-w, --watch", "recompile when a source file changes")
@@ -54,7 +57,7 @@ export async function runCli(argv: string[], io: CliIO = processIO): Promise<num
     .description(
       "validate the input against the workflow's input type, run it, and print the run record as JSON",
     )
-    .argument("<file>", "TypeScript module exporting the workflow")
+    .argument("<file>", "TypeScript module exporting the workflow, or a task workflow (.yaml)")
     .option("--workflow <name>", "workflow (or export) name when the file has several")
     .option("--input <json>", "run input as JSON")
     .option("--input-file <file>", "file holding the run input as JSON")
@@ -62,8 +65,21 @@ export async function runCli(argv: string[], io: CliIO = processIO): Promise<num
     .option("--concurrency <n>", "most nodes running at once")
     .option("--trace <file>", "write a Chrome trace-event file (open in Perfetto)")
     .option("--checkpoint <file>", "journal node completions to this SQLite file")
-    .option("--resume <runId>", "finish a checkpointed run (needs --checkpoint)")
+    .option(
+      "--resume [runId]",
+      "finish a checkpointed run (needs --checkpoint; task files: the latest unfinished run by default)",
+    )
     .option("--no-progress", "plain progress lines even on a terminal")
+    .option(
+      "--dry-run",
+      "task files: print the plan (levels, matrix, commands, env) and run nothing",
+    )
+    .option("--parallelism <n>", "task files: most tasks running at once")
+    .option("--timeout <seconds>", "task files: whole-run time limit")
+    .option("--output <file>", "task files: write the results as JSON to this file")
+    .option("--status", "task files: show a run recorded in --checkpoint")
+    .option("--cancel", "task files: cancel a run recorded in --checkpoint")
+    .option("--run-id <id>", "task files: the run --status/--cancel act on (default: the latest)")
     .action(async (file: string, opts) => {
       code = await runCommand(file, opts, io);
     });
@@ -84,8 +100,8 @@ export async function runCli(argv: string[], io: CliIO = processIO): Promise<num
     .command("validate")
     .description("check workflows in source, or graph files, and report problems")
     .argument("<files...>", "TypeScript modules, .json or .yaml graph files")
-    .action((files: string[]) => {
-      code = validateCommand(files, io);
+    .action(async (files: string[]) => {
+      code = await validateCommand(files, io);
     });
 
   try {

@@ -16,6 +16,7 @@ import { CliError, type CliIO } from "./output.js";
 import { pickWorkflow } from "./pick.js";
 import { readFileBytes } from "./read-bytes.js";
 import { createProgress } from "./progress.js";
+import { isTaskFile } from "./task-file.js";
 
 /** Options of `weft run`. */
 export interface RunCommandOptions {
@@ -26,7 +27,7 @@ export interface RunCommandOptions {
   concurrency?: string;
   trace?: string;
   checkpoint?: string;
-  resume?: string;
+  resume?: string | boolean;
   /** Force plain progress lines (default: live on a terminal). */
   progress?: boolean;
 }
@@ -52,6 +53,11 @@ export async function runCommand(
   options: RunCommandOptions,
   io: CliIO,
 ): Promise<number> {
+  if (isTaskFile(file)) {
+    const { taskRunCommand } = await import("./tasks-command.js");
+    return taskRunCommand(file, options, io);
+  }
+  if (options.resume === true) throw new CliError("--resume needs the id of the run to finish");
   if (options.input !== undefined && options.inputFile !== undefined) {
     throw new CliError("give the input with --input or --input-file, not both");
   }
@@ -143,7 +149,7 @@ export async function runCommand(
     if (options.resume !== undefined) {
       if (typeof target.resume !== "function")
         throw new CliError(`workflow '${name}' cannot be resumed`);
-      result = await target.resume(options.resume, runOptions);
+      result = await target.resume(String(options.resume), runOptions);
     } else {
       result = await target.run(input, runOptions);
     }

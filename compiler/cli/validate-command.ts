@@ -4,11 +4,22 @@ import { hasErrors, sortDiagnostics, type Diagnostic } from "../diagnostics.js";
 import { WeftProject } from "../project.js";
 import { isGraphFile, readGraphFile } from "./graph-file.js";
 import { printDiagnostics, type CliIO } from "./output.js";
+import { isTaskFile } from "./task-file.js";
 
 /** Runs `weft validate`; resolves to the exit code (1 when there are errors). */
-export function validateCommand(files: string[], io: CliIO): number {
+export async function validateCommand(files: string[], io: CliIO): Promise<number> {
   const diagnostics: Diagnostic[] = [];
   const summary: string[] = [];
+  const taskFiles = files.filter(isTaskFile);
+  if (taskFiles.length > 0) {
+    const { validateTaskFile } = await import("./tasks-command.js");
+    for (const file of taskFiles) {
+      const r = validateTaskFile(file);
+      diagnostics.push(...r.diagnostics);
+      if (r.summary) summary.push(r.summary);
+    }
+  }
+  files = files.filter((f) => !taskFiles.includes(f));
   const sources = files.filter((f) => !isGraphFile(f));
   for (const file of files.filter(isGraphFile)) {
     const r = readGraphFile(file);

@@ -9,6 +9,7 @@ import { writeIfChanged } from "../write.js";
 import { isGraphFile, readGraphFile } from "./graph-file.js";
 import { CliError, type CliIO } from "./output.js";
 import { pickWorkflow } from "./pick.js";
+import { isTaskFile } from "./task-file.js";
 
 /** Options of `weft viz`. */
 export interface VizCommandOptions {
@@ -30,7 +31,9 @@ export async function vizCommand(
   if (!FORMATS.includes(format)) {
     throw new CliError(`--format must be one of ${FORMATS.join(", ")}, got '${options.format}'`);
   }
-  const graph = loadGraph(file, options.workflow);
+  const graph = isTaskFile(file)
+    ? (await import("./tasks-command.js")).taskFileGraph(file)
+    : loadGraph(file, options.workflow);
   let run: RunRecord | undefined;
   if (options.run) {
     let text: Uint8Array;
