@@ -46,7 +46,10 @@ interface Entry {
   log: EventLog;
   controller?: AbortController;
   live?: InFlightRunRecord;
+  /** `at` of the run's first event (events share one clock per run, not always the epoch's). */
   t0?: number;
+  /** `Date.now()` when that event arrived, for the total time so far. */
+  wall0?: number;
   final?: RunRecord;
   finalJson?: string;
   settled: Promise<void>;
@@ -409,7 +412,10 @@ export class RunManager {
 function track(entry: Entry, e: RunEvent): void {
   const live = entry.live;
   if (!live) return;
-  if (e.type === "run-start" || entry.t0 === undefined) entry.t0 = e.at;
+  if (e.type === "run-start" || entry.t0 === undefined) {
+    entry.t0 = e.at;
+    entry.wall0 = Date.now();
+  }
   const ms = e.at - entry.t0;
   switch (e.type) {
     case "node-start": {
@@ -463,7 +469,7 @@ function snapshotLive(e: Entry): InFlightRunRecord {
       ...live.metrics,
       nodeMs: { ...live.metrics.nodeMs },
       order: [...live.metrics.order],
-      totalMs: e.t0 === undefined ? 0 : Date.now() - e.t0,
+      totalMs: e.wall0 === undefined ? 0 : Date.now() - e.wall0,
     },
   };
 }

@@ -10,7 +10,8 @@
 export const LIVE_SCRIPT = `
 (function () {
   var live = JSON.parse(document.getElementById("weft-live").textContent);
-  var data = JSON.parse(document.getElementById("weft-data").textContent);
+  var page = window.weftPage;
+  var data = page.data;
   var colors = live.colors;
   var t0 = null, total = 0, nodes = {};
   var kinds = ["run-start", "node-start", "node-complete", "node-retry", "node-skip", "node-fail", "progress", "run-complete"];
@@ -28,9 +29,8 @@ export const LIVE_SCRIPT = `
       g.querySelectorAll("text").forEach(function (s) { s.setAttribute("fill", c.text); });
     });
     var info = data.nodes[path];
-    var badge = document.querySelector('#inspector[data-selected="' + (window.CSS && CSS.escape ? CSS.escape(path) : path) + '"] [data-field="status"]');
     if (info) info.run = Object.assign(info.run || {}, { status: status });
-    if (badge) { badge.textContent = status; badge.className = "badge status-" + status; }
+    if (info && document.getElementById("inspector").getAttribute("data-selected") === path) page.show(path);
   }
   function timeline() {
     var tl = document.getElementById("timeline-rows");
@@ -81,15 +81,25 @@ export const LIVE_SCRIPT = `
       case "node-complete":
         n = node(ev.node); n.status = "completed"; n.endMs = ms;
         if (n.startMs === undefined) n.startMs = Math.max(0, ms - ev.ms);
+        if (data.nodes[ev.node]) data.nodes[ev.node].run = Object.assign(data.nodes[ev.node].run || {}, { ms: ev.ms });
         paint(ev.node, "completed"); break;
       case "node-fail":
-        n = node(ev.node); n.status = "failed"; n.endMs = ms; paint(ev.node, "failed"); break;
+        n = node(ev.node); n.status = "failed"; n.endMs = ms;
+        if (data.nodes[ev.node]) data.nodes[ev.node].run = Object.assign(data.nodes[ev.node].run || {}, { error: ev.error });
+        paint(ev.node, "failed"); break;
       case "node-skip":
         node(ev.node).status = "skipped"; paint(ev.node, "skipped"); break;
       case "run-complete":
         total = ev.ms;
         var st = document.getElementById("run-status");
-        if (st) st.textContent = ev.status;
+        if (st) {
+          st.textContent = ev.status;
+          st.className = "badge status-" + (ev.status === "completed" || ev.status === "stopped" || ev.status === "terminal" ? "completed" : ev.status === "failed" ? "failed" : "skipped");
+        }
+        var counts = { completed: 0, skipped: 0, failed: 0 };
+        Object.keys(nodes).forEach(function (k) { if (counts[nodes[k].status] !== undefined) counts[nodes[k].status]++; });
+        var sum = document.getElementById("run-summary");
+        if (sum) sum.textContent = "run " + ev.runId + " \u00b7 " + Math.round(ev.ms * 10) / 10 + " ms \u00b7 " + counts.completed + " executed, " + counts.skipped + " skipped, " + counts.failed + " failed";
         document.body.setAttribute("data-run-status", ev.status);
         source.close();
         break;

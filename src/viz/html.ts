@@ -147,6 +147,8 @@ const SCRIPT = `
     var hit = t && t.closest ? t.closest("[data-node]") : null;
     if (hit) show(hit.getAttribute("data-node"));
   });
+  // The live script (html-live.ts) updates this data and re-shows the selected node.
+  window.weftPage = { data: data, show: show };
   var tl = document.getElementById("timeline-rows");
   if (tl && data.timeline.length) {
     var total = data.totalMs || 1;
@@ -196,7 +198,7 @@ export async function toHtml(graph: Graph, options: HtmlOptions = {}): Promise<s
     : "";
   const runLine = run
     ? `<span class="badge status-${escapeXml(runStatusClass(run.status))}" id="run-status">${escapeXml(run.status)}</span>` +
-      `<span class="muted">run ${escapeXml(run.runId)} · ${run.metrics.totalMs} ms · ${run.metrics.executed} executed, ${run.metrics.skipped} skipped, ${run.metrics.failed} failed</span>`
+      `<span class="muted" id="run-summary">run ${escapeXml(run.runId)} · ${run.metrics.totalMs} ms · ${run.metrics.executed} executed, ${run.metrics.skipped} skipped, ${run.metrics.failed} failed</span>`
     : "";
   const timeline = run
     ? `<section id="timeline"><h2>Timeline</h2>${data.timeline.length ? "" : '<p class="muted">This run has no node start and end times.</p>'}<div id="timeline-rows"></div></section>`
