@@ -6,6 +6,7 @@ import { parallel } from "./parallel.js";
 import { peers } from "./peers/compare.js";
 import { scheduling } from "./scheduling.js";
 import { serialization } from "./serialization.js";
+import { serveFamily } from "./serve.js";
 import { threads } from "./threads.js";
 import { types } from "./types-cost.js";
 
@@ -18,4 +19,5 @@ export const FAMILIES: Family[] = [
   memory,
   types,
   serialization,
+  serveFamily,
 ];

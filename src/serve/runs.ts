@@ -95,6 +95,7 @@ export class RunManager {
   private readonly idempotency = new Map<string, { runId: string; hash: string }>();
   private readonly closing = new AbortController();
   private readonly callbacks = new Set<Promise<void>>();
+  private finishedTotal = 0;
 
   constructor(private readonly o: RunManagerOptions) {}
 
@@ -103,6 +104,11 @@ export class RunManager {
     let n = 0;
     for (const e of this.runs.values()) if (!e.final && e.controller) n++;
     return n;
+  }
+
+  /** Runs that ended in this process since it started. */
+  get finished(): number {
+    return this.finishedTotal;
   }
 
   /** Runs whose record and log are held in memory. */
@@ -223,6 +229,7 @@ export class RunManager {
     entry.controller = undefined;
     entry.meta.finishedAt = Date.now();
     entry.log.end();
+    this.finishedTotal++;
     this.o.metrics.runFinished(entry.meta.workflow, record.status);
     const snapshot: FinishedSnapshot = {
       meta: entry.meta,
