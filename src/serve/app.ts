@@ -208,7 +208,7 @@ export function createServeApp(options: ServeOptions): ServeApp {
     if (problems.length > 0) {
       throw new HttpError(
         400,
-        `invalid request for workflow '${w.name}'; nothing was run: ${problems.map((p) => `${p.path} ${p.message}`).join("; ")}`,
+        `invalid request for workflow '${w.name}'; nothing was run: ${problems.map((p) => `${p.path}: ${p.message}`).join("; ")}`,
         problems,
       );
     }
