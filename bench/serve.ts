@@ -8,9 +8,10 @@ import { fmt, ratio, type BenchContext, type Family, type Section } from "./lib/
 import { plainServer, postLoad, SMALL_BODY, smallOrder, until } from "./workloads/serve-load.js";
 
 export async function runServe(ctx: BenchContext): Promise<Section> {
-  const amount = ctx.quick ? 300 : 5_000;
+  const amount = ctx.quick ? 300 : 2_000;
+  const rounds = ctx.quick ? 1 : 3;
   const connections = 10;
-  const load = { amount, connections, maxSeconds: ctx.quick ? 20 : 120 };
+  const load = { amount, connections, maxSeconds: ctx.quick ? 20 : 60 };
   const columns = [
     "server",
     "requests",
@@ -20,13 +21,14 @@ export async function runServe(ctx: BenchContext): Promise<Section> {
     "p99 ms",
   ];
 
-  const measure = async (
-    name: string,
-    url: string,
-    finished: () => number,
-  ): Promise<{ row: string[]; runsPerSec: number; p99: number }> => {
-    // A short warm-up, not counted.
-    await postLoad(url, SMALL_BODY, { amount: 100, connections, maxSeconds: 10 });
+  interface Round {
+    requests: number;
+    failed: number;
+    runsPerSec: number;
+    p50: number;
+    p99: number;
+  }
+  const one = async (name: string, url: string, finished: () => number): Promise<Round> => {
     const before = finished();
     const t0 = performance.now();
     const r = await postLoad(url, SMALL_BODY, load);
@@ -37,44 +39,55 @@ export async function runServe(ctx: BenchContext): Promise<Section> {
     const runsPerSec = ((finished() - before) * 1000) / (performance.now() - t0);
     ctx.log(`serve: ${name}: ${r.requests} requests, ${fmt(runsPerSec)} runs/s, p99 ${r.p99Ms} ms`);
     return {
-      row: [
-        name,
-        String(r.requests),
-        String(r.non2xx + r.errors),
-        fmt(runsPerSec),
-        fmt(r.p50Ms),
-        fmt(r.p99Ms),
-      ],
+      requests: r.requests,
+      failed: r.non2xx + r.errors,
       runsPerSec,
+      p50: r.p50Ms,
       p99: r.p99Ms,
     };
   };
+  const median = (xs: number[]): number => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+  const summary = (name: string, rs: Round[]) => ({
+    row: [
+      name,
+      String(rs.reduce((n, r) => n + r.requests, 0)),
+      String(rs.reduce((n, r) => n + r.failed, 0)),
+      fmt(median(rs.map((r) => r.runsPerSec))),
+      fmt(median(rs.map((r) => r.p50))),
+      fmt(median(rs.map((r) => r.p99))),
+    ],
+    runsPerSec: median(rs.map((r) => r.runsPerSec)),
+    p99: median(rs.map((r) => r.p99)),
+  });
 
   const plain = await plainServer();
-  let base;
+  const server = await serve({ workflows: [smallOrder], retainRuns: 1_000 });
+  const weftUrl = `${server.url}/workflows/small_order/runs`;
+  const baseRounds: Round[] = [];
+  const weftRounds: Round[] = [];
   try {
-    base = await measure("hand-written node:http (baseline)", plain.url, plain.finished);
+    // Warm-up, not counted; then the two take turns, so a change in the machine's load weighs
+    // on both alike.
+    await postLoad(plain.url, SMALL_BODY, { amount: 200, connections, maxSeconds: 10 });
+    await postLoad(weftUrl, SMALL_BODY, { amount: 200, connections, maxSeconds: 10 });
+    await until(() => server.runs.inFlight === 0, 10_000);
+    for (let i = 0; i < rounds; i++) {
+      baseRounds.push(await one("hand-written node:http (baseline)", plain.url, plain.finished));
+      weftRounds.push(await one("weft serve (memory store)", weftUrl, () => server.runs.finished));
+    }
   } finally {
     await plain.close();
-  }
-  const server = await serve({ workflows: [smallOrder], retainRuns: 1_000 });
-  let weft;
-  try {
-    weft = await measure(
-      "weft serve (memory store)",
-      `${server.url}/workflows/small_order/runs`,
-      () => server.runs.finished,
-    );
-  } finally {
     await server.close();
   }
+  const base = summary("hand-written node:http (baseline)", baseRounds);
+  const weft = summary("weft serve (memory store)", weftRounds);
   return {
     id: "serve",
     title: "HTTP server under load",
     columns,
     rows: [base.row, weft.row],
     notes: [
-      `${amount.toLocaleString("en-US")} POSTs over ${connections} keep-alive connections on 127.0.0.1 (autocannon, in this process, after 100 unmeasured), a 3-node workflow (one async step). Runs/s counts runs finished from the first request until the last run finished.`,
+      `${rounds} rounds of ${amount.toLocaleString("en-US")} POSTs per server, taking turns, over ${connections} keep-alive connections on 127.0.0.1 (autocannon, in this process, after 200 unmeasured); medians of the rounds. A 3-node workflow (one async step). Runs/s counts runs finished from the first request of a round until its last run finished.`,
       "The baseline answers 202 and computes the same three steps inline, with no validation, journal, event log or metrics.",
     ],
     summary: [

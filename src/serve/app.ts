@@ -358,7 +358,11 @@ export function createServeApp(options: ServeOptions): ServeApp {
   const ready =
     options.resumeInterrupted === false
       ? Promise.resolve()
-      : runs.resumeInterrupted().then(() => undefined);
+      : // A store that cannot list its runs must not keep the server from starting.
+        runs.resumeInterrupted().then(
+          () => undefined,
+          (err: unknown) => report(err),
+        );
 
   let closed: Promise<void> | undefined;
   return {

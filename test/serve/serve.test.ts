@@ -2,8 +2,9 @@ import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { dag, parseRunRecord, type RunEvent } from "../../src/index.js";
+import { dag, memoryStore, parseRunRecord, type RunEvent } from "../../src/index.js";
 import { serve, type ServableWorkflow, type WeftServer } from "../../src/serve/index.js";
+import { light } from "../../examples/traffic-light.js";
 import {
   calls,
   flaky,
@@ -36,7 +37,7 @@ let dir: string;
 beforeAll(async () => {
   dir = mkdtempSync(join(tmpdir(), "weft-serve-"));
   server = await serve({
-    workflows: [{ workflow: math, inputSchema: mathSchema }, gated, flaky, cachedMath],
+    workflows: [{ workflow: math, inputSchema: mathSchema }, gated, flaky, cachedMath, light],
     bodyLimit: 2048,
     onError: () => {},
   });
@@ -69,7 +70,7 @@ describe("weft serve over HTTP", () => {
   it("GET /health answers ok", async () => {
     const res = await fetch(`${base}/health`);
     expect(res.status).toBe(200);
-    expect(await res.json()).toMatchObject({ status: "ok", workflows: 4 });
+    expect(await res.json()).toMatchObject({ status: "ok", workflows: 5 });
     expect(base).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
   });
 
@@ -77,7 +78,13 @@ describe("weft serve over HTTP", () => {
     const body = (await (await fetch(`${base}/workflows`)).json()) as {
       workflows: { name: string; kind: string; nodes: number; inputSchema: unknown }[];
     };
-    expect(body.workflows.map((w) => w.name)).toEqual(["math", "gated", "flaky", "cached_math"]);
+    expect(body.workflows.map((w) => w.name)).toEqual([
+      "math",
+      "gated",
+      "flaky",
+      "cached_math",
+      "traffic_light",
+    ]);
     expect(body.workflows[0]).toMatchObject({
       name: "math",
       kind: "dag",
@@ -123,6 +130,21 @@ describe("weft serve over HTTP", () => {
     // The body is the run-record serializer's format: it parses back.
     const text = await (await fetch(`${base}/runs/${runId}`)).text();
     expect(parseRunRecord(text).output).toBe(10);
+  });
+
+  it("runs a state machine and reports its history", async () => {
+    const list = (await (await fetch(`${base}/workflows`)).json()) as {
+      workflows: { name: string; kind: string }[];
+    };
+    expect(list.workflows.find((w) => w.name === "traffic_light")?.kind).toBe("fsm");
+    const r = await start("traffic_light", { input: { limit: 1 } });
+    expect(r.status).toBe(202);
+    const record = await waitForRun(base, r.json.runId as string);
+    expect(record).toMatchObject({
+      status: "stopped",
+      output: "off",
+      history: ["red", "green", "yellow"],
+    });
   });
 
   it("rejects an invalid input with 400 listing every field problem, and runs nothing", async () => {
@@ -421,4 +443,28 @@ it("serve() refuses a workflow that cannot run, naming it", async () => {
     .node("x", { a: "input.a" }, ({ a }) => a)
     .build();
   await expect(serve({ workflows: [wf, wf] })).rejects.toThrow("two workflows are named 'dup'");
+});
+
+it("an internal failure is a 500 without a stack trace, reported to onError", async () => {
+  const store = memoryStore();
+  const reported: unknown[] = [];
+  const broken = await serve({
+    workflows: [math],
+    store: {
+      ...store,
+      listRuns: () => {
+        throw new Error("disk on fire");
+      },
+    },
+    onError: (e) => reported.push(e),
+  });
+  try {
+    const res = await fetch(`${broken.url}/runs`);
+    expect(res.status).toBe(500);
+    expect(await res.text()).toBe('{"error":"internal error"}');
+    // Once at start (listing runs to resume; the server starts all the same), once for the GET.
+    expect(reported.map((e) => (e as Error).message)).toEqual(["disk on fire", "disk on fire"]);
+  } finally {
+    await broken.close();
+  }
 });
