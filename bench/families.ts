@@ -7,6 +7,7 @@ import { peers } from "./peers/compare.js";
 import { scheduling } from "./scheduling.js";
 import { serialization } from "./serialization.js";
 import { tasks } from "./tasks.js";
+import { serveFamily } from "./serve.js";
 import { threads } from "./threads.js";
 import { types } from "./types-cost.js";
 
@@ -20,4 +21,5 @@ export const FAMILIES: Family[] = [
   types,
   serialization,
   tasks,
+  serveFamily,
 ];

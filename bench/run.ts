@@ -22,6 +22,7 @@ const FAMILY_IDS = [
   "types",
   "serialization",
   "tasks",
+  "serve",
 ];
 
 const PACKAGES = ["tinybench", "xstate", "@langchain/langgraph", "@langchain/core", "@mastra/core"];

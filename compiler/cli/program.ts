@@ -4,6 +4,7 @@ import { Command, CommanderError } from "commander";
 import { compileCommand } from "./compile-command.js";
 import { CliError, processIO, type CliIO } from "./output.js";
 import { runCommand } from "./run-command.js";
+import { serveCommand } from "./serve-command.js";
 import { validateCommand } from "./validate-command.js";
 import { vizCommand } from "./viz-command.js";
 
@@ -102,6 +103,25 @@ export async function runCli(argv: string[], io: CliIO = processIO): Promise<num
     .argument("<files...>", "TypeScript modules, .json or .yaml graph files")
     .action(async (files: string[]) => {
       code = await validateCommand(files, io);
+    });
+
+  program
+    .command("serve")
+    .description("serve workflows over HTTP: runs, live events and pages, diagrams, metrics")
+    .argument("<files...>", "TypeScript modules exporting workflows")
+    .option("--port <n>", "port to listen on (0: any free port)", "8080")
+    .option("--host <address>", "address to listen on", "127.0.0.1")
+    .option("--checkpoint <file>", "SQLite file for runs (survive restarts; resumed after a crash)")
+    .option(
+      "--token <token>",
+      "bearer token (repeatable; NAME=TOKEN names it in the audit log)",
+      (v: string, all: string[] = []) => [...all, v],
+    )
+    .option("--audit <file>", "append the audit log (JSON lines) here instead of stderr")
+    .option("--body-limit <bytes>", "largest request body")
+    .option("--no-resume", "leave runs a crashed server left unfinished as 'interrupted'")
+    .action(async (files: string[], opts) => {
+      code = await serveCommand(files, opts, io);
     });
 
   try {

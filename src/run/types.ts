@@ -206,3 +206,13 @@ export interface RunRecord {
   /** FSMs: states entered, in order. */
   history?: string[];
 }
+
+/**
+ * A run that has not ended as plain data: `"running"` while it goes (nodes not yet settled are
+ * `"pending"` or `"running"`, results arrive with the final record), `"interrupted"` when the
+ * process running it stopped before it ended and it was not resumed. What `weft/serve` reports
+ * for such runs, and what the diagrams and the HTML page accept besides a {@link RunRecord}.
+ */
+export interface InFlightRunRecord extends Omit<RunRecord, "status"> {
+  status: "running" | "interrupted";
+}

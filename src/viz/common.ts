@@ -1,6 +1,6 @@
 /** Pieces shared by the diagram emitters: identifiers, labels, run overlay data. */
 import type { Graph, GraphEdge, GraphNode } from "../graph/types.js";
-import type { NodeStatus, RunRecord } from "../run/types.js";
+import type { InFlightRunRecord, NodeStatus, RunRecord } from "../run/types.js";
 
 /** Flow direction of a diagram. */
 export type Direction = "TB" | "TD" | "BT" | "LR" | "RL";
@@ -8,7 +8,7 @@ export type Direction = "TB" | "TD" | "BT" | "LR" | "RL";
 /** Options shared by every emitter. */
 export interface VizOptions {
   /** A run to overlay: status colours, time and a short result per node. */
-  run?: RunRecord;
+  run?: RunRecord | InFlightRunRecord;
   /** Layout direction; top to bottom for DAGs and left to right for state machines by default. */
   direction?: Direction;
 }
@@ -115,7 +115,9 @@ export interface RunMark {
  * The overlay of a run: a lookup from node path to its mark. Visit counts (state machines) are
  * counted once here, so marking every node stays linear.
  */
-export function runOverlay(run: RunRecord | undefined): (path: string) => RunMark | undefined {
+export function runOverlay(
+  run: RunRecord | InFlightRunRecord | undefined,
+): (path: string) => RunMark | undefined {
   if (!run) return () => undefined;
   const visits = new Map<string, number>();
   for (const s of run.history ?? []) visits.set(s, (visits.get(s) ?? 0) + 1);

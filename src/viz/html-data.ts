@@ -1,6 +1,6 @@
 /** The data the HTML page's inspector and timeline show, computed from the graph and a run. */
 import { INPUT, type Graph, type GraphNode } from "../graph/types.js";
-import type { RunRecord } from "../run/types.js";
+import type { InFlightRunRecord, RunRecord } from "../run/types.js";
 import { dagEdgeLabel, fsmEdgeLabel, nodePath } from "./common.js";
 
 /** One line of a node's inputs or outputs. */
@@ -81,7 +81,7 @@ export function previewValue(value: unknown): string {
 }
 
 /** Builds the page data for a graph (and its sub-workflows) and an optional run. */
-export function pageData(graph: Graph, run: RunRecord | undefined): PageData {
+export function pageData(graph: Graph, run: RunRecord | InFlightRunRecord | undefined): PageData {
   const nodes: Record<string, NodeInfo> = {};
   collect(graph, undefined, run, nodes);
   const timeline: TimelineBar[] = [];
@@ -110,7 +110,7 @@ export function pageData(graph: Graph, run: RunRecord | undefined): PageData {
 function collect(
   graph: Graph,
   scope: string | undefined,
-  run: RunRecord | undefined,
+  run: RunRecord | InFlightRunRecord | undefined,
   out: Record<string, NodeInfo>,
 ): void {
   const fsm = graph.kind === "fsm";

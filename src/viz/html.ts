@@ -1,16 +1,23 @@
 /** A standalone HTML page: diagram, node inspector and run timeline, with nothing loaded from outside. */
 import type { Graph } from "../graph/types.js";
-import type { RunRecord } from "../run/types.js";
+import type { InFlightRunRecord, RunRecord } from "../run/types.js";
 import { STATUS_COLORS, STATUSES } from "./common.js";
 import { pageData } from "./html-data.js";
+import { LIVE_SCRIPT } from "./html-live.js";
 import { escapeXml, toSvg } from "./svg.js";
 
 /** Options of {@link toHtml}. */
 export interface HtmlOptions {
   /** A run to show: node colours, timings and results in the inspector, and a timeline. */
-  run?: RunRecord;
+  run?: RunRecord | InFlightRunRecord;
   /** The page title; the workflow's name by default. */
   title?: string;
+  /**
+   * Follow the run live: the page opens a Server-Sent Events stream at `eventsUrl` (same origin;
+   * `weft/serve` gives one per run) and updates node colours, the inspector and the timeline as
+   * events arrive. The page's content policy then allows connections to its own origin only.
+   */
+  live?: { eventsUrl: string };
 }
 
 /** JSON that is safe inside a `<script>` element. */
@@ -140,6 +147,8 @@ const SCRIPT = `
     var hit = t && t.closest ? t.closest("[data-node]") : null;
     if (hit) show(hit.getAttribute("data-node"));
   });
+  // The live script (html-live.ts) updates this data and re-shows the selected node.
+  window.weftPage = { data: data, show: show };
   var tl = document.getElementById("timeline-rows");
   if (tl && data.timeline.length) {
     var total = data.totalMs || 1;
@@ -178,9 +187,18 @@ export async function toHtml(graph: Graph, options: HtmlOptions = {}): Promise<s
   const svg = await toSvg(graph, { run });
   const data = pageData(graph, run);
   const title = options.title ?? graph.name;
+  const live = options.live;
+  const connect = live ? " connect-src 'self';" : "";
+  const liveScripts = live
+    ? `<script type="application/json" id="weft-live">${scriptJson({
+        eventsUrl: live.eventsUrl,
+        status: run?.status ?? "running",
+        colors: STATUS_COLORS,
+      })}</script>\n<script>${LIVE_SCRIPT}</script>\n`
+    : "";
   const runLine = run
     ? `<span class="badge status-${escapeXml(runStatusClass(run.status))}" id="run-status">${escapeXml(run.status)}</span>` +
-      `<span class="muted">run ${escapeXml(run.runId)} · ${run.metrics.totalMs} ms · ${run.metrics.executed} executed, ${run.metrics.skipped} skipped, ${run.metrics.failed} failed</span>`
+      `<span class="muted" id="run-summary">run ${escapeXml(run.runId)} · ${run.metrics.totalMs} ms · ${run.metrics.executed} executed, ${run.metrics.skipped} skipped, ${run.metrics.failed} failed</span>`
     : "";
   const timeline = run
     ? `<section id="timeline"><h2>Timeline</h2>${data.timeline.length ? "" : '<p class="muted">This run has no node start and end times.</p>'}<div id="timeline-rows"></div></section>`
@@ -190,7 +208,7 @@ export async function toHtml(graph: Graph, options: HtmlOptions = {}): Promise<s
 <head>
 <meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
-<meta http-equiv="Content-Security-Policy" content="default-src 'none'; style-src 'unsafe-inline'; script-src 'unsafe-inline'; img-src data:">
+<meta http-equiv="Content-Security-Policy" content="default-src 'none';${connect} style-src 'unsafe-inline'; script-src 'unsafe-inline'; img-src data:">
 <title>${escapeXml(title)}</title>
 <style>${CSS}</style>
 </head>
@@ -204,13 +222,13 @@ ${svg}</div>
 ${timeline}
 <script type="application/json" id="weft-data">${scriptJson(data)}</script>
 <script>${SCRIPT}</script>
-</body>
+${liveScripts}</body>
 </html>
 `;
 }
 
 /** The colour class of a run status (run statuses map onto node status colours). */
-function runStatusClass(status: RunRecord["status"]): string {
+function runStatusClass(status: RunRecord["status"] | InFlightRunRecord["status"]): string {
   switch (status) {
     case "completed":
     case "stopped":
@@ -221,6 +239,9 @@ function runStatusClass(status: RunRecord["status"]): string {
     case "cancelled":
     case "partial":
     case "max-cycles":
+    case "interrupted":
       return "skipped";
+    case "running":
+      return "running";
   }
 }

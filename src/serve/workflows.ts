@@ -1,0 +1,52 @@
+/** The served workflows by name, each with its input checker. */
+import { inputChecker, type InputProblem } from "./input.js";
+import type { ServableWorkflow, WorkflowEntry } from "./types.js";
+
+/** A workflow as the server holds it. */
+export interface Served {
+  name: string;
+  workflow: ServableWorkflow;
+  /** The input JSON Schema, when known. */
+  schema?: object;
+  check(input: unknown): InputProblem[];
+  prepare(input: unknown): unknown;
+}
+
+function isEntry(w: ServableWorkflow | WorkflowEntry): w is WorkflowEntry {
+  return "workflow" in w && typeof w.workflow === "object" && w.workflow !== null;
+}
+
+/** Indexes workflows by graph name; throws a `TypeError` naming what is wrong with one. */
+export function servedWorkflows(
+  list: readonly (ServableWorkflow | WorkflowEntry)[],
+): Map<string, Served> {
+  const out = new Map<string, Served>();
+  list.forEach((item, i) => {
+    const entry: WorkflowEntry = isEntry(item) ? item : { workflow: item };
+    const wf = entry.workflow;
+    const name = wf?.graph?.name;
+    if (typeof name !== "string" || typeof wf.run !== "function") {
+      throw new TypeError(
+        `serve: workflows[${i}]${typeof name === "string" ? ` ('${name}')` : ""} is not a runnable workflow (a built dag(...) or fsm(...); event-driven machines have no run())`,
+      );
+    }
+    if (out.has(name)) throw new TypeError(`serve: two workflows are named '${name}'`);
+    const fromGraph = wf.graph.input?.schema;
+    const schema =
+      entry.inputSchema ??
+      (typeof fromGraph === "object" && fromGraph !== null ? fromGraph : undefined);
+    let check: (input: unknown) => InputProblem[] = () => [];
+    if (schema) {
+      try {
+        check = inputChecker(schema);
+      } catch (err) {
+        throw new TypeError(
+          `serve: the input schema of workflow '${name}' is not a usable JSON Schema: ${err instanceof Error ? err.message : String(err)}`,
+        );
+      }
+    }
+    const prepare = entry.prepareInput ?? ((x: unknown) => x);
+    out.set(name, { name, workflow: wf, ...(schema ? { schema } : {}), check, prepare });
+  });
+  return out;
+}
