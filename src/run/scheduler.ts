@@ -748,7 +748,7 @@ export function isPromiseLike(v: unknown): v is PromiseLike<unknown> {
   );
 }
 
-function isBranch(v: unknown): boolean {
+export function isBranch(v: unknown): boolean {
   return (
     typeof v === "object" &&
     v !== null &&
@@ -757,6 +757,6 @@ function isBranch(v: unknown): boolean {
   );
 }
 
-function isSelected(v: unknown): boolean {
+export function isSelected(v: unknown): boolean {
   return typeof v === "object" && v !== null && typeof (v as { case?: unknown }).case === "string";
 }

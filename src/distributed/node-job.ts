@@ -1,0 +1,257 @@
+/**
+ * One job of a distributed run: a node, or a fused chain of them, decided and run with the local
+ * runtime's own code (argument reading, skip reasons, policies), its outcome stored and its
+ * dependents counted down by one script.
+ */
+import type { AnyDag } from "../dag/dag-types.js";
+import { argumentsOf, blockedBy } from "../run/arguments.js";
+import { decodeValue, encodeValue } from "../run/codec.js";
+import { executeNode, type ExecEnv } from "../run/execute.js";
+import type { Prepared } from "../run/prepare.js";
+import { isBranch, isSelected } from "../run/scheduler.js";
+import { NodeError, type NodeContext } from "../run/types.js";
+import type { RunKeys } from "./keys.js";
+import type { ScriptClient } from "./scripts.js";
+
+/** A workflow a worker can run, with what it derives from it once. */
+export interface LoadedWorkflow {
+  wf: AnyDag;
+  p: Prepared;
+  hash: string;
+  /** Producers of each node, as script arguments. */
+  preds: string[][];
+  /** Dependents of each node, as script arguments. */
+  succs: string[][];
+}
+
+/** What a job needs from its worker. */
+export interface JobEnv {
+  client: ScriptClient;
+  keys: RunKeys;
+  runId: string;
+  cancelChannel: string;
+  /** Aborted when the run is cancelled or stopped by a failure (fail-fast). */
+  signal: AbortSignal;
+  /** Run the next link of a fused chain in this job. */
+  fuse: boolean;
+  input(): Promise<unknown>;
+  /** Enqueues nodes that became ready, and the finishing job when `finished`. */
+  enqueue(nodes: number[], finished: boolean): Promise<void>;
+}
+
+/** The codes stored per node (the local scheduler's numbers). */
+const COMPLETED = 2;
+const SKIPPED = 3;
+const FAILED = 4;
+
+/** Runs node `head` and, when fused, the chain it starts. */
+export async function runNodeJob(env: JobEnv, lw: LoadedWorkflow, head: number): Promise<void> {
+  let i = head;
+  for (;;) {
+    const next = env.fuse ? lw.p.chainNext[i] : -1;
+    const outcome = await settle(env, lw, i);
+    if (outcome === undefined) return;
+    const rest: number[] = [];
+    let inline = false;
+    for (const j of outcome.ready) {
+      if (j === next) inline = true;
+      else rest.push(j);
+    }
+    if (rest.length > 0 || outcome.finished) await env.enqueue(rest, outcome.finished);
+    // A resolved link (a job run again after a crash) hands over to the next one regardless:
+    // the next link's only producer is this one, so it is ready now.
+    if (next < 0 || !(inline || outcome.duplicate)) return;
+    i = next;
+  }
+}
+
+interface Settled {
+  ready: number[];
+  finished: boolean;
+  duplicate: boolean;
+}
+
+/** Decides node `i`, runs it if it should run, and stores the outcome; `undefined`: run over. */
+async function settle(env: JobEnv, lw: LoadedWorkflow, i: number): Promise<Settled | undefined> {
+  const { client, keys } = env;
+  const p = lw.p;
+  const reply = (await client.callBuffer(
+    "weftBegin",
+    [keys.run, keys.status, keys.values, keys.failedUpstream],
+    [i, ...lw.preds[i]],
+  )) as Buffer[];
+  const kind = reply[0].toString();
+  if (kind === "gone" || kind === "done") return undefined;
+  if (kind === "resolved") return complete(env, lw, i, { code: 0 });
+  const cancelled = reply[1].toString() === "1";
+  const stopping = reply[2].toString() === "1";
+  const reason = reply[3].toString();
+  const selection = reply[4].toString();
+  const strategy = reply[5].toString();
+  const failedUpstream = reply[6].toString() === "1";
+  const statuses = new Uint8Array(p.n);
+  const values = new Array<unknown>(p.n);
+  const preds = p.preds[i];
+  for (let k = 0; k < preds.length; k++) {
+    const j = preds[k];
+    statuses[j] = Number(reply[7 + 2 * k].toString());
+    const bytes = reply[8 + 2 * k];
+    if (statuses[j] === COMPLETED && bytes.length > 0) {
+      values[j] = decodeValue(bytes, `node '${p.names[j]}' of run '${env.runId}'`);
+    }
+  }
+  const state = { statuses, values };
+  // The local scheduler's decision (Scheduler.decide), except that a cancelled run starts
+  // nothing at all, `runIf: "always"` nodes included: cancel promises that no node starts after.
+  let skip: string | undefined;
+  const runIf = p.runIf[i];
+  if (cancelled) skip = "run cancelled";
+  else if (selection !== "" && selection[i] === "0") skip = "not selected for this partial run";
+  else if (runIf === "any-failed") {
+    if (!failedUpstream) skip = "no upstream node failed";
+  } else if (runIf === "success") {
+    skip = stopping ? reason : blockedBy(p, state, i);
+  }
+  if (skip !== undefined) {
+    return complete(env, lw, i, { code: SKIPPED, info: { r: skip }, failedUpstream });
+  }
+  const started = (await client.call(
+    "weftStart",
+    [keys.run, keys.status, keys.order, keys.executions],
+    [i],
+  )) as string | number;
+  if (started === "done") return undefined;
+  if (started === "resolved") return complete(env, lw, i, { code: 0 });
+  if (started === "cancelled") {
+    return complete(env, lw, i, { code: SKIPPED, info: { r: "run cancelled" }, failedUpstream });
+  }
+  const args = argumentsOf(p, state, await env.input(), i);
+  const attempts = new Uint16Array(p.n);
+  const s = Date.now();
+  let value: unknown;
+  let error: unknown;
+  let failed = false;
+  try {
+    value = await executeNode(execEnv(env, lw, attempts), i, args);
+    const kindOf = p.kinds[i];
+    if (kindOf === "condition" && !isBranch(value)) {
+      throw new TypeError(`condition '${p.names[i]}' must return branch(cond, value)`);
+    }
+    if (kindOf === "select" && !isSelected(value)) {
+      throw new TypeError(`select '${p.names[i]}' must return select(caseName, value)`);
+    }
+  } catch (e) {
+    failed = true;
+    error = e;
+  }
+  const e = Date.now();
+  const a = attempts[i] || 1;
+  let bytes: Buffer | undefined;
+  if (!failed) {
+    try {
+      // A value the store cannot hold fails the node, as a local journal write would.
+      bytes = Buffer.from(encodeValue(value, `node '${p.names[i]}' of run '${env.runId}'`));
+    } catch (err) {
+      failed = true;
+      error = err;
+    }
+  }
+  if (failed) {
+    const name = p.names[i];
+    const cause = error instanceof NodeError && error.node === name ? error.cause : error;
+    return complete(env, lw, i, {
+      code: FAILED,
+      info: { s, e, a },
+      failedUpstream: true,
+      error: {
+        node: name,
+        message: cause instanceof Error ? cause.message : String(cause),
+        name: cause instanceof Error ? cause.name : "Error",
+        attempts: a,
+      },
+      stop: strategy !== "continue",
+    });
+  }
+  return complete(env, lw, i, { code: COMPLETED, value: bytes, info: { s, e, a }, failedUpstream });
+}
+
+/** A failure as stored: enough to rebuild the `NodeError` in any process. */
+export interface StoredError {
+  node: string;
+  message: string;
+  name: string;
+  attempts: number;
+}
+
+/** Per-node info as stored: start, end (ms since the epoch), attempts, skip reason. */
+export interface StoredInfo {
+  s?: number;
+  e?: number;
+  a?: number;
+  r?: string;
+}
+
+interface Outcome {
+  /** 0: the node was already resolved (a duplicate job). */
+  code: number;
+  value?: Buffer;
+  info?: StoredInfo;
+  failedUpstream?: boolean;
+  error?: StoredError;
+  stop?: boolean;
+}
+
+async function complete(env: JobEnv, lw: LoadedWorkflow, i: number, o: Outcome): Promise<Settled> {
+  const { keys } = env;
+  const reply = (await env.client.call(
+    "weftComplete",
+    [
+      keys.run,
+      keys.status,
+      keys.values,
+      keys.info,
+      keys.pending,
+      keys.failedUpstream,
+      keys.completed,
+      keys.errors,
+    ],
+    [
+      i,
+      String(o.code),
+      o.value ?? "",
+      o.info ? JSON.stringify(o.info) : "",
+      o.failedUpstream ? "1" : "0",
+      o.error ? JSON.stringify(o.error) : "",
+      o.stop ? "1" : "0",
+      `run stopped after '${lw.p.names[i]}' failed`,
+      env.cancelChannel,
+      env.runId,
+      ...lw.succs[i],
+    ],
+  )) as string[];
+  return {
+    finished: reply[0] === "finished",
+    duplicate: o.code === 0,
+    ready: reply.slice(1).map(Number),
+  };
+}
+
+function execEnv(env: JobEnv, lw: LoadedWorkflow, attempts: Uint16Array): ExecEnv {
+  const metadata: Record<string, unknown> = {};
+  return {
+    p: lw.p,
+    options: { mode: "parallel" },
+    runId: env.runId,
+    workflow: lw.wf.name,
+    emit: undefined,
+    runSignal: env.signal,
+    sync: false,
+    state: { attempts },
+    metadata,
+    contextFor(i: number, attempt: number, signal: AbortSignal): NodeContext {
+      return { signal, runId: env.runId, node: lw.p.names[i], attempt, metadata, emit: noop };
+    },
+  };
+}
+
+function noop(): void {}
