@@ -20,3 +20,4 @@ export {
 } from "./engine.js";
 export type { EngineWorker, EngineWorkerOptions, WorkflowSource } from "./worker.js";
 export type { RedisConnection } from "./connection.js";
+export { redisStore, type RedisStore, type RedisStoreOptions } from "./redis-store.js";
