@@ -152,12 +152,12 @@ export function redisEngine(options: RedisEngineOptions = {}): RedisEngine {
 
   const scripts = (): ScriptClient => {
     if (closed) throw new Error("the distributed engine is closed");
-    client ??= withScripts(connect(connection, "weft-engine"));
+    client ??= withScripts(connect(connection, `${prefix}:weft-engine`));
     return client;
   };
   const getQueue = (): Queue => {
     queue ??= new Queue(QUEUE_NAME, {
-      connection: bullConnection(connection, "weft-queue"),
+      connection: bullConnection(connection, `${prefix}:weft-queue`),
       prefix,
     });
     return queue;
@@ -166,7 +166,7 @@ export function redisEngine(options: RedisEngineOptions = {}): RedisEngine {
   /** Resolves when the run is no longer running (announced, or seen by a slow poll). */
   const finished = async (runId: string): Promise<void> => {
     if (!sub) {
-      sub = connect(connection, "weft-engine-done");
+      sub = connect(connection, `${prefix}:weft-engine-done`);
       sub.on("message", (_channel: string, id: string) => {
         for (const wake of waiters.get(id) ?? []) wake();
       });

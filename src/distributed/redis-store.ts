@@ -104,7 +104,7 @@ export function redisStore(options: RedisStoreOptions = {}): RedisStore {
   const client = (): Redis => {
     if (closed) throw new CheckpointError("the Redis checkpoint store is closed");
     if (!redis) {
-      redis = connect(options.connection ?? "redis://127.0.0.1:6379", "weft-store");
+      redis = connect(options.connection ?? "redis://127.0.0.1:6379", `${prefix}:weft-store`);
       redis.defineCommand("weftStoreBegin", { numberOfKeys: 2, lua: BEGIN });
       redis.defineCommand("weftStoreRecord", { numberOfKeys: 3, lua: RECORD });
     }

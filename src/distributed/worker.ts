@@ -136,7 +136,7 @@ export function startWorker(
 
   // Runs whose in-flight nodes must see their signal abort (cancel, fail-fast).
   const inflight = new Map<string, Set<AbortController>>();
-  const sub: Redis = connect(ctx.connection, "weft-worker-cancel");
+  const sub: Redis = connect(ctx.connection, `${prefix}:weft-worker-cancel`);
   void sub.subscribe(cancelChannel(prefix)).catch(() => undefined);
   sub.on("message", (_channel: string, runId: string) => {
     for (const c of inflight.get(runId) ?? []) c.abort(new Error(`run '${runId}' was stopped`));
@@ -193,7 +193,7 @@ export function startWorker(
   };
 
   const worker = new Worker<NodeJobData>(QUEUE_NAME, processor, {
-    connection: bullConnection(ctx.connection, "weft-worker"),
+    connection: bullConnection(ctx.connection, `${prefix}:weft-worker`),
     prefix,
     concurrency: options.concurrency ?? 8,
     lockDuration: options.lockDurationMs ?? 30_000,
