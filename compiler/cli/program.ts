@@ -6,6 +6,7 @@ import { CliError, processIO, type CliIO } from "./output.js";
 import { runCommand } from "./run-command.js";
 import { validateCommand } from "./validate-command.js";
 import { vizCommand } from "./viz-command.js";
+import { registerWorkerCommand } from "./worker-command.js";
 
 /**
  * Runs the CLI with `argv` (as `process.argv`: node, script, args...) and resolves to the exit
@@ -64,9 +65,12 @@ export async function runCli(argv: string[], io: CliIO = processIO): Promise<num
     .option("--checkpoint <file>", "journal node completions to this SQLite file")
     .option("--resume <runId>", "finish a checkpointed run (needs --checkpoint)")
     .option("--no-progress", "plain progress lines even on a terminal")
+    .option("--redis <url>", "run on distributed workers (weft worker) through this Redis")
+    .option("--prefix <prefix>", "with --redis: key prefix shared with the workers", "weft")
     .action(async (file: string, opts) => {
       code = await runCommand(file, opts, io);
     });
+  registerWorkerCommand(program, io, (c) => (code = c));
 
   program
     .command("viz")

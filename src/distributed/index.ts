@@ -18,6 +18,6 @@ export {
   type RedisEngineOptions,
   type RunHandle,
 } from "./engine.js";
-export type { EngineWorker, EngineWorkerOptions, WorkflowSource } from "./worker.js";
+export type { BuiltWorkflow, EngineWorker, EngineWorkerOptions, WorkflowSource } from "./worker.js";
 export type { RedisConnection } from "./connection.js";
 export { redisStore, type RedisStore, type RedisStoreOptions } from "./redis-store.js";

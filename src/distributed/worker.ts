@@ -2,6 +2,7 @@
 import { DelayedError, Worker, type Job, type Queue } from "bullmq";
 import type { Redis } from "ioredis";
 import type { AnyDag } from "../dag/dag-types.js";
+import type { Graph } from "../graph/types.js";
 import { preparedOf } from "../dag/dag.js";
 import { graphHash } from "../graph/hash.js";
 import { decodeValue } from "../run/codec.js";
@@ -27,10 +28,20 @@ export interface NodeJobData {
   i: number;
 }
 
+/** A built workflow, whatever its input and result types (only DAGs run on the engine). */
+export interface BuiltWorkflow {
+  readonly kind: string;
+  readonly name: string;
+  readonly graph: Graph;
+}
+
 /** Workflows a worker runs: a list, or a function that finds one by name and graph hash. */
 export type WorkflowSource =
-  | readonly AnyDag[]
-  | ((workflow: string, graphHash: string) => AnyDag | undefined | Promise<AnyDag | undefined>);
+  | readonly BuiltWorkflow[]
+  | ((
+      workflow: string,
+      graphHash: string,
+    ) => BuiltWorkflow | undefined | Promise<BuiltWorkflow | undefined>);
 
 /**
  * Options of {@link RedisEngine.worker}.
@@ -99,8 +110,9 @@ export function startWorker(
   const { prefix } = ctx;
   const loaded = new Map<string, LoadedWorkflow | undefined>();
   const byName = new Map<string, string>();
-  const load = (wf: AnyDag): LoadedWorkflow => {
-    if ((wf as { kind?: string }).kind !== "dag") {
+  const load = (built: BuiltWorkflow): LoadedWorkflow => {
+    const wf = built as unknown as AnyDag;
+    if (built.kind !== "dag") {
       throw new TypeError(
         `workflow '${wf.name}' is not a DAG: the distributed engine runs DAG workflows only`,
       );
