@@ -21,6 +21,7 @@ const FAMILY_IDS = [
   "memory",
   "types",
   "serialization",
+  "distributed",
 ];
 
 const PACKAGES = ["tinybench", "xstate", "@langchain/langgraph", "@langchain/core", "@mastra/core"];

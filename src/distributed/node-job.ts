@@ -22,6 +22,11 @@ export interface LoadedWorkflow {
   preds: string[][];
   /** Dependents of each node, as script arguments. */
   succs: string[][];
+  /**
+   * Nodes whose decision is "run" exactly when every producer completed (plain references,
+   * `runIf: "success"`): the begin script may start them itself.
+   */
+  fast: Uint8Array;
 }
 
 /** What a job needs from its worker. */
@@ -77,8 +82,8 @@ async function settle(env: JobEnv, lw: LoadedWorkflow, i: number): Promise<Settl
   const p = lw.p;
   const reply = (await client.callBuffer(
     "weftBegin",
-    [keys.run, keys.status, keys.values, keys.failedUpstream],
-    [i, ...lw.preds[i]],
+    [keys.run, keys.status, keys.values, keys.failedUpstream, keys.order, keys.executions],
+    [i, lw.fast[i] ? "1" : "0", ...lw.preds[i]],
   )) as Buffer[];
   const kind = reply[0].toString();
   if (kind === "gone" || kind === "done") return undefined;
@@ -94,13 +99,14 @@ async function settle(env: JobEnv, lw: LoadedWorkflow, i: number): Promise<Settl
   const preds = p.preds[i];
   for (let k = 0; k < preds.length; k++) {
     const j = preds[k];
-    statuses[j] = Number(reply[7 + 2 * k].toString());
-    const bytes = reply[8 + 2 * k];
+    statuses[j] = Number(reply[8 + 2 * k].toString());
+    const bytes = reply[9 + 2 * k];
     if (statuses[j] === COMPLETED && bytes.length > 0) {
       values[j] = decodeValue(bytes, `node '${p.names[j]}' of run '${env.runId}'`);
     }
   }
   const state = { statuses, values };
+  if (kind === "started") return run(env, lw, i, state, strategy, failedUpstream);
   // The local scheduler's decision (Scheduler.decide), except that a cancelled run starts
   // nothing at all, `runIf: "always"` nodes included: cancel promises that no node starts after.
   let skip: string | undefined;
@@ -125,6 +131,19 @@ async function settle(env: JobEnv, lw: LoadedWorkflow, i: number): Promise<Settl
   if (started === "cancelled") {
     return complete(env, lw, i, { code: SKIPPED, info: { r: "run cancelled" }, failedUpstream });
   }
+  return run(env, lw, i, state, strategy, failedUpstream);
+}
+
+/** Runs node `i` (already marked running) with its policies and stores the outcome. */
+async function run(
+  env: JobEnv,
+  lw: LoadedWorkflow,
+  i: number,
+  state: { statuses: Uint8Array; values: unknown[] },
+  strategy: string,
+  failedUpstream: boolean,
+): Promise<Settled> {
+  const p = lw.p;
   const args = argumentsOf(p, state, await env.input(), i);
   const attempts = new Uint16Array(p.n);
   const s = Date.now();

@@ -28,7 +28,15 @@ return 1`,
    * strategy, failedUpstream, then status and value of each producer}.
    */
   weftBegin: {
-    keys: 4,
+    /**
+     * What deciding node i needs. KEYS: run, status, values, failedUpstream, order, executions.
+     * ARGV: i, fast, producers. With fast = "1" (a node of plain references that runs only on
+     * success) and every producer completed in a running, selected, unstopped run, the node is
+     * marked running here, saving the round trip of `weftStart`.
+     * Returns {'gone'} | {'done'} | {'resolved'} | {'ok' | 'started', cancelled, stopping, reason,
+     * selection, strategy, failedUpstream, executions, then status and value of each producer}.
+     */
+    keys: 6,
     lua: `
 local run = redis.call('HMGET', KEYS[1], 'status', 'cancelled', 'stopping', 'reason', 'sel', 'strategy')
 if not run[1] then return {'gone'} end
@@ -36,17 +44,24 @@ if run[1] ~= 'running' then return {'done'} end
 local st = redis.call('HGET', KEYS[2], ARGV[1])
 if ${RESOLVED} then return {'resolved'} end
 local out = {'ok', run[2] or '0', run[3] or '0', run[4] or '', run[5] or '', run[6] or '',
-  redis.call('HGET', KEYS[4], ARGV[1]) or '0'}
-for k = 2, #ARGV do
-  out[#out + 1] = redis.call('HGET', KEYS[2], ARGV[k]) or '0'
+  redis.call('HGET', KEYS[4], ARGV[1]) or '0', '0'}
+local all = true
+for k = 3, #ARGV do
+  local s = redis.call('HGET', KEYS[2], ARGV[k]) or '0'
+  if s ~= '2' then all = false end
+  out[#out + 1] = s
   out[#out + 1] = redis.call('HGET', KEYS[3], ARGV[k]) or ''
+end
+local i = tonumber(ARGV[1])
+if ARGV[2] == '1' and all and out[2] ~= '1' and out[3] ~= '1'
+  and (out[5] == '' or string.sub(out[5], i + 1, i + 1) ~= '0') then
+  redis.call('HSET', KEYS[2], ARGV[1], '1')
+  redis.call('RPUSH', KEYS[5], ARGV[1])
+  out[1] = 'started'
+  out[8] = tostring(redis.call('HINCRBY', KEYS[6], ARGV[1], 1))
 end
 return out`,
   },
-  /**
-   * Marks node i running unless the run was cancelled meanwhile. KEYS: run, status, order,
-   * executions. ARGV: i. Returns 'done' | 'cancelled' | 'resolved' | executions so far.
-   */
   weftStart: {
     keys: 4,
     lua: `

@@ -124,6 +124,9 @@ export function startWorker(
       hash: graphHash(wf.graph),
       preds: p.preds.map((list) => list.map(String)),
       succs: p.succs.map((list) => list.map(String)),
+      fast: Uint8Array.from(p.names, (_, i) =>
+        p.plainArgs[i] === 1 && p.runIf[i] === "success" ? 1 : 0,
+      ),
     };
   };
   if (typeof source !== "function") {

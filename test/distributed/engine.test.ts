@@ -90,15 +90,17 @@ describe("redisEngine with two worker processes", () => {
       // Kill the process running some node once a random number of nodes have started.
       const threshold = 1 + Math.floor(Math.random() * 6);
       let victim = "";
+      let pid = 0;
       await until(async () => {
         const started = await counts(runId, "start");
         const ended = await counts(runId, "end");
-        const running = Object.keys(started).filter((n) => !ended[n]);
+        const where = await redis.hgetall(countsKey(prefix, runId, "pid"));
+        const running = Object.keys(started).filter((n) => !ended[n] && where[n] !== undefined);
         if (Object.keys(started).length < threshold || running.length === 0) return false;
         victim = running[0];
+        pid = Number(where[victim]);
         return true;
       });
-      const pid = Number(await redis.hget(countsKey(prefix, runId, "pid"), victim));
       const keys = runKeys(prefix, runId);
       const statusAtKill = await redis.hgetall(keys.status);
       const startsAtKill = await counts(runId, "start");
