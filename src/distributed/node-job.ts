@@ -52,9 +52,10 @@ const FAILED = 4;
 /** Runs node `head` and, when fused, the chain it starts. */
 export async function runNodeJob(env: JobEnv, lw: LoadedWorkflow, head: number): Promise<void> {
   let i = head;
+  let begun: Begun | undefined;
   for (;;) {
     const next = env.fuse ? lw.p.chainNext[i] : -1;
-    const outcome = await settle(env, lw, i);
+    const outcome = await settle(env, lw, i, next, begun);
     if (outcome === undefined) return;
     const rest: number[] = [];
     let inline = false;
@@ -66,6 +67,7 @@ export async function runNodeJob(env: JobEnv, lw: LoadedWorkflow, head: number):
     // A resolved link (a job run again after a crash) hands over to the next one regardless:
     // the next link's only producer is this one, so it is ready now.
     if (next < 0 || !(inline || outcome.duplicate)) return;
+    begun = outcome.next;
     i = next;
   }
 }
@@ -74,39 +76,69 @@ interface Settled {
   ready: number[];
   finished: boolean;
   duplicate: boolean;
+  /** What the completion script read for the next link of the chain, if it was asked to. */
+  next?: Begun;
 }
 
-/** Decides node `i`, runs it if it should run, and stores the outcome; `undefined`: run over. */
-async function settle(env: JobEnv, lw: LoadedWorkflow, i: number): Promise<Settled | undefined> {
+/** What deciding a node needs, as the begin script (or a completion of its producer) read it. */
+interface Begun {
+  /** "started": the script already marked the node running. */
+  kind: "ok" | "started";
+  cancelled: boolean;
+  stopping: boolean;
+  reason: string;
+  selection: string;
+  strategy: string;
+  failedUpstream: boolean;
+  state: { statuses: Uint8Array; values: unknown[] };
+}
+
+/**
+ * Decides node `i`, runs it if it should run, and stores the outcome; `undefined`: run over.
+ * `next` is the chain link after it (or -1); `begun`, what a completion already read for `i`.
+ */
+async function settle(
+  env: JobEnv,
+  lw: LoadedWorkflow,
+  i: number,
+  next: number,
+  begun?: Begun,
+): Promise<Settled | undefined> {
   const { client, keys } = env;
   const p = lw.p;
-  const reply = (await client.callBuffer(
-    "weftBegin",
-    [keys.run, keys.status, keys.values, keys.failedUpstream, keys.order, keys.executions],
-    [i, lw.fast[i] ? "1" : "0", ...lw.preds[i]],
-  )) as Buffer[];
-  const kind = reply[0].toString();
-  if (kind === "gone" || kind === "done") return undefined;
-  if (kind === "resolved") return complete(env, lw, i, { code: 0 });
-  const cancelled = reply[1].toString() === "1";
-  const stopping = reply[2].toString() === "1";
-  const reason = reply[3].toString();
-  const selection = reply[4].toString();
-  const strategy = reply[5].toString();
-  const failedUpstream = reply[6].toString() === "1";
-  const statuses = new Uint8Array(p.n);
-  const values = new Array<unknown>(p.n);
-  const preds = p.preds[i];
-  for (let k = 0; k < preds.length; k++) {
-    const j = preds[k];
-    statuses[j] = Number(reply[8 + 2 * k].toString());
-    const bytes = reply[9 + 2 * k];
-    if (statuses[j] === COMPLETED && bytes.length > 0) {
-      values[j] = decodeValue(bytes, `node '${p.names[j]}' of run '${env.runId}'`);
+  if (!begun) {
+    const reply = (await client.callBuffer(
+      "weftBegin",
+      [keys.run, keys.status, keys.values, keys.failedUpstream, keys.order, keys.executions],
+      [i, lw.fast[i] ? "1" : "0", ...lw.preds[i]],
+    )) as Buffer[];
+    const kind = reply[0].toString();
+    if (kind === "gone" || kind === "done") return undefined;
+    if (kind === "resolved") return complete(env, lw, i, next, { code: 0 });
+    const statuses = new Uint8Array(p.n);
+    const values = new Array<unknown>(p.n);
+    const preds = p.preds[i];
+    for (let k = 0; k < preds.length; k++) {
+      const j = preds[k];
+      statuses[j] = Number(reply[8 + 2 * k].toString());
+      const bytes = reply[9 + 2 * k];
+      if (statuses[j] === COMPLETED && bytes.length > 0) {
+        values[j] = decodeValue(bytes, `node '${p.names[j]}' of run '${env.runId}'`);
+      }
     }
+    begun = {
+      kind: kind === "started" ? "started" : "ok",
+      cancelled: reply[1].toString() === "1",
+      stopping: reply[2].toString() === "1",
+      reason: reply[3].toString(),
+      selection: reply[4].toString(),
+      strategy: reply[5].toString(),
+      failedUpstream: reply[6].toString() === "1",
+      state: { statuses, values },
+    };
   }
-  const state = { statuses, values };
-  if (kind === "started") return run(env, lw, i, state, strategy, failedUpstream);
+  const { cancelled, stopping, reason, selection, strategy, failedUpstream, state } = begun;
+  if (begun.kind === "started") return run(env, lw, i, next, state, strategy, failedUpstream);
   // The local scheduler's decision (Scheduler.decide), except that a cancelled run starts
   // nothing at all, `runIf: "always"` nodes included: cancel promises that no node starts after.
   let skip: string | undefined;
@@ -119,7 +151,7 @@ async function settle(env: JobEnv, lw: LoadedWorkflow, i: number): Promise<Settl
     skip = stopping ? reason : blockedBy(p, state, i);
   }
   if (skip !== undefined) {
-    return complete(env, lw, i, { code: SKIPPED, info: { r: skip }, failedUpstream });
+    return complete(env, lw, i, next, { code: SKIPPED, info: { r: skip }, failedUpstream });
   }
   const started = (await client.call(
     "weftStart",
@@ -127,11 +159,15 @@ async function settle(env: JobEnv, lw: LoadedWorkflow, i: number): Promise<Settl
     [i],
   )) as string | number;
   if (started === "done") return undefined;
-  if (started === "resolved") return complete(env, lw, i, { code: 0 });
+  if (started === "resolved") return complete(env, lw, i, next, { code: 0 });
   if (started === "cancelled") {
-    return complete(env, lw, i, { code: SKIPPED, info: { r: "run cancelled" }, failedUpstream });
+    return complete(env, lw, i, next, {
+      code: SKIPPED,
+      info: { r: "run cancelled" },
+      failedUpstream,
+    });
   }
-  return run(env, lw, i, state, strategy, failedUpstream);
+  return run(env, lw, i, next, state, strategy, failedUpstream);
 }
 
 /** Runs node `i` (already marked running) with its policies and stores the outcome. */
@@ -139,6 +175,7 @@ async function run(
   env: JobEnv,
   lw: LoadedWorkflow,
   i: number,
+  next: number,
   state: { statuses: Uint8Array; values: unknown[] },
   strategy: string,
   failedUpstream: boolean,
@@ -178,7 +215,7 @@ async function run(
   if (failed) {
     const name = p.names[i];
     const cause = error instanceof NodeError && error.node === name ? error.cause : error;
-    return complete(env, lw, i, {
+    return complete(env, lw, i, next, {
       code: FAILED,
       info: { s, e, a },
       failedUpstream: true,
@@ -191,7 +228,13 @@ async function run(
       stop: strategy !== "continue",
     });
   }
-  return complete(env, lw, i, { code: COMPLETED, value: bytes, info: { s, e, a }, failedUpstream });
+  return complete(env, lw, i, next, {
+    code: COMPLETED,
+    value: bytes,
+    decoded: value,
+    info: { s, e, a },
+    failedUpstream,
+  });
 }
 
 /** A failure as stored: enough to rebuild the `NodeError` in any process. */
@@ -214,13 +257,21 @@ interface Outcome {
   /** 0: the node was already resolved (a duplicate job). */
   code: number;
   value?: Buffer;
+  /** The value as the node returned it (handed to the next link of a chain). */
+  decoded?: unknown;
   info?: StoredInfo;
   failedUpstream?: boolean;
   error?: StoredError;
   stop?: boolean;
 }
 
-async function complete(env: JobEnv, lw: LoadedWorkflow, i: number, o: Outcome): Promise<Settled> {
+async function complete(
+  env: JobEnv,
+  lw: LoadedWorkflow,
+  i: number,
+  next: number,
+  o: Outcome,
+): Promise<Settled> {
   const { keys } = env;
   const reply = (await env.client.call(
     "weftComplete",
@@ -233,6 +284,8 @@ async function complete(env: JobEnv, lw: LoadedWorkflow, i: number, o: Outcome):
       keys.failedUpstream,
       keys.completed,
       keys.errors,
+      keys.order,
+      keys.executions,
     ],
     [
       i,
@@ -245,14 +298,35 @@ async function complete(env: JobEnv, lw: LoadedWorkflow, i: number, o: Outcome):
       `run stopped after '${lw.p.names[i]}' failed`,
       env.cancelChannel,
       env.runId,
+      next >= 0 && o.code !== 0 ? next : "",
+      next >= 0 && lw.fast[next] ? "1" : "0",
       ...lw.succs[i],
     ],
   )) as string[];
-  return {
+  const mark = reply.indexOf("#");
+  const settled: Settled = {
     finished: reply[0] === "finished",
     duplicate: o.code === 0,
-    ready: reply.slice(1).map(Number),
+    ready: reply.slice(1, mark < 0 ? reply.length : mark).map(Number),
   };
+  if (mark >= 0) {
+    const b = reply.slice(mark + 1);
+    const statuses = new Uint8Array(lw.p.n);
+    const values = new Array<unknown>(lw.p.n);
+    statuses[i] = o.code;
+    if (o.code === COMPLETED) values[i] = o.decoded;
+    settled.next = {
+      kind: b[0] === "started" ? "started" : "ok",
+      cancelled: b[1] === "1",
+      stopping: b[2] === "1",
+      reason: b[3],
+      selection: b[4],
+      strategy: b[5],
+      failedUpstream: b[6] === "1",
+      state: { statuses, values },
+    };
+  }
+  return settled;
 }
 
 function execEnv(env: JobEnv, lw: LoadedWorkflow, attempts: Uint16Array): ExecEnv {

@@ -85,13 +85,26 @@ return redis.call('HINCRBY', KEYS[4], ARGV[1], 1)`,
    * Returns {'ok' | 'finished' | 'dup' | 'finished', ready...}.
    */
   weftComplete: {
-    keys: 8,
+    /**
+     * Resolves node i: stores its status, value and info, counts each dependent down and returns
+     * those that reached zero. A node already resolved (a duplicate job after a crash) changes
+     * nothing and returns the dependents that are ready but unresolved, so they can be enqueued
+     * again (job ids make that idempotent). With a next link of a fused chain, also does what
+     * `weftBegin` does for it (its only producer is i), saving a round trip per link.
+     * KEYS: run, status, values, info, pending, failedUpstream, completed, errors, order,
+     * executions.
+     * ARGV: i, status, value, info, failed-or-failed-upstream, error JSON, stop, stop reason,
+     * cancel channel, run id, next link (or ''), next is fast, dependents...
+     * Returns {'ok' | 'finished' | 'dup', ready..., ['#', 'ok' | 'started', cancelled, stopping,
+     * reason, selection, strategy, failedUpstream, executions]}.
+     */
+    keys: 10,
     lua: `
 local i = ARGV[1]
 local st = redis.call('HGET', KEYS[2], i)
 local ready = {}
 if ${RESOLVED} then
-  for k = 11, #ARGV do
+  for k = 13, #ARGV do
     local j = ARGV[k]
     local sj = redis.call('HGET', KEYS[2], j)
     if tonumber(redis.call('HGET', KEYS[5], j)) == 0 and not (sj == '2' or sj == '3' or sj == '4') then
@@ -116,19 +129,30 @@ if ARGV[2] == '4' then
     redis.call('PUBLISH', ARGV[9], ARGV[10])
   end
 end
-for k = 11, #ARGV do
+for k = 13, #ARGV do
   local j = ARGV[k]
   if ARGV[5] == '1' then redis.call('HSET', KEYS[6], j, '1') end
   if redis.call('HINCRBY', KEYS[5], j, -1) == 0 then ready[#ready + 1] = j end
 end
 local left = redis.call('HINCRBY', KEYS[1], 'left', -1)
 table.insert(ready, 1, left == 0 and 'finished' or 'ok')
+local n = ARGV[11]
+if n ~= '' then
+  local run = redis.call('HMGET', KEYS[1], 'cancelled', 'stopping', 'reason', 'sel', 'strategy')
+  local out = {'#', 'ok', run[1] or '0', run[2] or '0', run[3] or '', run[4] or '', run[5] or '',
+    redis.call('HGET', KEYS[6], n) or '0', '0'}
+  local idx = tonumber(n)
+  if ARGV[12] == '1' and ARGV[2] == '2' and out[3] ~= '1' and out[4] ~= '1'
+    and (out[6] == '' or string.sub(out[6], idx + 1, idx + 1) ~= '0') then
+    redis.call('HSET', KEYS[2], n, '1')
+    redis.call('RPUSH', KEYS[9], n)
+    out[2] = 'started'
+    out[9] = tostring(redis.call('HINCRBY', KEYS[10], n, 1))
+  end
+  for k = 1, #out do ready[#ready + 1] = out[k] end
+end
 return ready`,
   },
-  /**
-   * Cancels a running run. KEYS: run. ARGV: cancel channel, run id.
-   * Returns 1 (cancelled now), 0 (already finished or cancelled), -1 (no such run).
-   */
   weftCancel: {
     keys: 1,
     lua: `
