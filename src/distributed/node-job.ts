@@ -181,13 +181,14 @@ async function run(
   failedUpstream: boolean,
 ): Promise<Settled> {
   const p = lw.p;
-  const args = argumentsOf(p, state, await env.input(), i);
+  const input = await env.input();
   const attempts = new Uint16Array(p.n);
   const s = Date.now();
   let value: unknown;
   let error: unknown;
   let failed = false;
   try {
+    const args = argumentsOf(p, state, input, i);
     value = await executeNode(execEnv(env, lw, attempts), i, args);
     const kindOf = p.kinds[i];
     if (kindOf === "condition" && !isBranch(value)) {

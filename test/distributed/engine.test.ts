@@ -12,7 +12,7 @@ import { Redis } from "ioredis";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { redisEngine, type RedisEngine } from "../../src/distributed/index.js";
 import { runKeys } from "../../src/distributed/keys.js";
-import { graphHash, type AnyDag, type RunRecord } from "../../src/index.js";
+import { fsm, graphHash, next, stop, type AnyDag, type RunRecord } from "../../src/index.js";
 import { buildDag, dagSpecArbitrary, outcomes, referenceRun } from "../../src/testing/index.js";
 import { cancellable, countsKey, saga, wide, wideOf } from "./fixtures/workflows.js";
 import { deleteKeys, testPrefix, until, Workers } from "./helpers.js";
@@ -220,7 +220,26 @@ describe("redisEngine with two worker processes", () => {
     expect(run.output).toBe(3 * 1 + 3);
   }, 60_000);
 
+  it("runs a partial run (until) like a local one", async () => {
+    const local = await saga.run({ amount: 2 }, { until: "charge" });
+    const remote = await (
+      await engine.start(saga, { amount: 2 }, { runId: "partial-1", until: "charge" })
+    ).result();
+    expect(remote.status).toBe("completed");
+    expect(nodesOf(remote)).toEqual(nodesOf(local));
+    expect(remote.toJSON().nodes.ship.skipReason).toBe("not selected for this partial run");
+  }, 30_000);
+
   it("refuses a run id that exists, FSMs and handler error strategies with clear errors", async () => {
+    const light = fsm("light")
+      .states("red", "green")
+      .initial("red")
+      .state("red", () => next("green", 1))
+      .state("green", () => stop(2))
+      .build();
+    await expect(engine.start(light as never, undefined as never)).rejects.toThrow(
+      "workflow 'light' is not a DAG: the distributed engine runs DAG workflows only",
+    );
     await expect(engine.start(saga, { amount: 1 }, { runId: "saga-1" })).rejects.toThrow(
       "run 'saga-1' already exists in Redis",
     );
