@@ -177,14 +177,19 @@ export function redisEngine(options: RedisEngineOptions = {}): RedisEngine {
       let set = waiters.get(runId);
       if (!set) waiters.set(runId, (set = new Set()));
       // Announcements missed while a connection was down are caught by the poll.
+      const fail = (e: unknown): void => {
+        clearInterval(timer);
+        set.delete(done);
+        reject(e);
+      };
       const check = (): void => {
-        scripts()
-          .redis.hget(keys.run, "status")
+        // Rejects (rather than throws from a timer) once the engine is closed.
+        Promise.resolve()
+          .then(() => scripts().redis.hget(keys.run, "status"))
           .then((s) => {
-            if (s === null)
-              reject(new Error(`run '${runId}' is not in Redis (prefix '${prefix}')`));
+            if (s === null) fail(new Error(`run '${runId}' is not in Redis (prefix '${prefix}')`));
             else if (s !== "running") done();
-          }, reject);
+          }, fail);
       };
       const timer = setInterval(check, 2000);
       const done = (): void => {
