@@ -1,5 +1,6 @@
 /** Every benchmark family, in the order of the report. */
 import type { Family } from "./lib/report.js";
+import { distributed } from "./distributed.js";
 import { memory } from "./memory.js";
 import { overhead } from "./overhead.js";
 import { parallel } from "./parallel.js";
@@ -22,4 +23,5 @@ export const FAMILIES: Family[] = [
   serialization,
   tasks,
   serveFamily,
+  distributed,
 ];

@@ -23,6 +23,7 @@ const FAMILY_IDS = [
   "serialization",
   "tasks",
   "serve",
+  "distributed",
 ];
 
 const PACKAGES = ["tinybench", "xstate", "@langchain/langgraph", "@langchain/core", "@mastra/core"];

@@ -7,6 +7,7 @@ import { runCommand } from "./run-command.js";
 import { serveCommand } from "./serve-command.js";
 import { validateCommand } from "./validate-command.js";
 import { vizCommand } from "./viz-command.js";
+import { registerWorkerCommand } from "./worker-command.js";
 
 /**
  * Runs the CLI with `argv` (as `process.argv`: node, script, args...) and resolves to the exit
@@ -81,9 +82,12 @@ export async function runCli(argv: string[], io: CliIO = processIO): Promise<num
     .option("--status", "task files: show a run recorded in --checkpoint")
     .option("--cancel", "task files: cancel a run recorded in --checkpoint")
     .option("--run-id <id>", "task files: the run --status/--cancel act on (default: the latest)")
+    .option("--redis <url>", "run on distributed workers (weft worker) through this Redis")
+    .option("--prefix <prefix>", "with --redis: key prefix shared with the workers", "weft")
     .action(async (file: string, opts) => {
       code = await runCommand(file, opts, io);
     });
+  registerWorkerCommand(program, io, (c) => (code = c));
 
   program
     .command("viz")

@@ -30,6 +30,9 @@ export interface RunCommandOptions {
   resume?: string | boolean;
   /** Force plain progress lines (default: live on a terminal). */
   progress?: boolean;
+  /** Run on distributed workers through this Redis server, under this key prefix. */
+  redis?: string;
+  prefix?: string;
 }
 
 /** What a loaded module's workflow export offers (a DAG or a function-return machine). */
@@ -125,6 +128,11 @@ export async function runCommand(
   const isDag = workflow.graph.kind === "dag";
   if (!isDag && (options.trace || mode || concurrency !== undefined)) {
     throw new CliError("--mode, --concurrency and --trace apply to DAG workflows only");
+  }
+
+  if (options.redis !== undefined) {
+    const { runDistributed } = await import("./distributed-run.js");
+    return runDistributed(target, input, { redis: options.redis, prefix: options.prefix }, io);
   }
 
   // 3. Run with progress.

@@ -43,6 +43,14 @@ export function dagFromGraph(graph: Graph, impls: Record<string, NodeImpl>): Any
   return createDag(graph, new Map(Object.entries(impls)));
 }
 
+/**
+ * The scheduler's flat arrays of a built DAG (computed once and cached), for executors that run
+ * its nodes elsewhere (the distributed engine).
+ */
+export function preparedOf(wf: AnyDag): Prepared {
+  return (wf as unknown as DagImpl).prep();
+}
+
 class DagImpl {
   readonly kind = "dag";
   private prepared: Prepared | undefined;
@@ -191,7 +199,7 @@ class DagImpl {
  */
 const inputFieldsCache = new WeakMap<Graph, string[]>();
 
-function checkInput(graph: Graph, input: unknown): void {
+export function checkInput(graph: Graph, input: unknown): void {
   if (typeof input === "object" && input !== null) return;
   let fields = inputFieldsCache.get(graph);
   if (!fields) {

@@ -846,7 +846,7 @@ export function isPromiseLike(v: unknown): v is PromiseLike<unknown> {
   }
 }
 
-function isBranch(v: unknown): boolean {
+export function isBranch(v: unknown): boolean {
   return (
     typeof v === "object" &&
     v !== null &&
@@ -855,6 +855,6 @@ function isBranch(v: unknown): boolean {
   );
 }
 
-function isSelected(v: unknown): boolean {
+export function isSelected(v: unknown): boolean {
   return typeof v === "object" && v !== null && typeof (v as { case?: unknown }).case === "string";
 }

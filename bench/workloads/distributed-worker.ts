@@ -1,0 +1,17 @@
+/**
+ * A worker process of the distributed benchmarks:
+ * `node --import tsx distributed-worker.ts PREFIX CONCURRENCY FUSE(1|0)`. Prints "ready".
+ */
+import { redisEngine } from "../../src/distributed/index.js";
+import { workflows } from "./distributed.js";
+
+const [prefix, concurrency, fuse] = process.argv.slice(2);
+const engine = redisEngine({ prefix, fuse: fuse !== "0" });
+const worker = engine.worker(workflows, { concurrency: Number(concurrency) });
+process.once("SIGTERM", () => {
+  void worker
+    .close()
+    .then(() => engine.close())
+    .then(() => process.exit(0));
+});
+setTimeout(() => console.log("ready"), 200);

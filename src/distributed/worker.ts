@@ -1,0 +1,316 @@
+/** A worker process's side of the engine: takes node jobs from BullMQ and runs them. */
+import { DelayedError, Worker, type Job, type Queue } from "bullmq";
+import type { Redis } from "ioredis";
+import type { AnyDag } from "../dag/dag-types.js";
+import type { Graph } from "../graph/types.js";
+import { preparedOf } from "../dag/dag.js";
+import { graphHash } from "../graph/hash.js";
+import { decodeValue } from "../run/codec.js";
+import type { NodeContext } from "../run/types.js";
+import { bullConnection, connect, type RedisConnection } from "./connection.js";
+import {
+  allKeys,
+  cancelChannel,
+  doneChannel,
+  finishJobId,
+  nodeJobId,
+  QUEUE_NAME,
+  runKeys,
+} from "./keys.js";
+import { runNodeJob, type LoadedWorkflow } from "./node-job.js";
+import type { ScriptClient } from "./scripts.js";
+
+/** Data of a node job: run, workflow name and graph hash, node index (`-1`: finish the run). */
+export interface NodeJobData {
+  r: string;
+  w: string;
+  h: string;
+  i: number;
+}
+
+/** A built workflow, whatever its input and result types (only DAGs run on the engine). */
+export interface BuiltWorkflow {
+  readonly kind: string;
+  readonly name: string;
+  readonly graph: Graph;
+}
+
+/** Workflows a worker runs: a list, or a function that finds one by name and graph hash. */
+export type WorkflowSource =
+  | readonly BuiltWorkflow[]
+  | ((
+      workflow: string,
+      graphHash: string,
+    ) => BuiltWorkflow | undefined | Promise<BuiltWorkflow | undefined>);
+
+/**
+ * Options of {@link RedisEngine.worker}.
+ *
+ * @example
+ * ```ts
+ * engine.worker([etl], { concurrency: 16, lockDurationMs: 30_000 });
+ * ```
+ */
+export interface EngineWorkerOptions {
+  /** Jobs (nodes or fused chains) run at once by this worker. Default 8. */
+  concurrency?: number;
+  /**
+   * How long a job's lock lasts without renewal (BullMQ `lockDuration`); a worker that dies
+   * holding a job lets another take it after about this long. Default 30 000.
+   */
+  lockDurationMs?: number;
+  /** How often this worker looks for stalled jobs (BullMQ `stalledInterval`). Default 30 000. */
+  stalledIntervalMs?: number;
+  /** Times a job may stall (its worker died) before it is given up. Default 10. */
+  maxStalledCount?: number;
+  /** How long a refused job (another graph version) waits before it is offered again. Default 1 000. */
+  refuseDelayMs?: number;
+  /** Where refusals are reported. Default `console.warn`. */
+  onRefuse?: (message: string) => void;
+}
+
+/**
+ * A running worker.
+ *
+ * @example
+ * ```ts
+ * const worker = engine.worker([etl]);
+ * process.once("SIGTERM", () => void worker.close());
+ * ```
+ */
+export interface EngineWorker {
+  /** Stops taking jobs, lets in-flight ones finish, then closes its connections. */
+  close(): Promise<void>;
+}
+
+/** What a worker shares with its engine. */
+export interface WorkerContext {
+  connection: RedisConnection;
+  prefix: string;
+  fuse: boolean;
+  keepSeconds: number;
+  client: ScriptClient;
+  queue(): Queue;
+}
+
+/** Default BullMQ options of every job the engine adds. */
+export const JOB_OPTIONS = {
+  // Retries of the job itself (a Redis error mid-job); node failures are settled, not thrown.
+  attempts: 10,
+  backoff: { type: "exponential", delay: 100 },
+  removeOnComplete: true,
+  removeOnFail: 1000,
+} as const;
+
+export function startWorker(
+  ctx: WorkerContext,
+  source: WorkflowSource,
+  options: EngineWorkerOptions = {},
+): EngineWorker {
+  const { prefix } = ctx;
+  const loaded = new Map<string, LoadedWorkflow | undefined>();
+  const byName = new Map<string, string>();
+  const load = (built: BuiltWorkflow): LoadedWorkflow => {
+    const wf = built as unknown as AnyDag;
+    if (built.kind !== "dag") {
+      throw new TypeError(
+        `workflow '${wf.name}' is not a DAG: the distributed engine runs DAG workflows only`,
+      );
+    }
+    const p = preparedOf(wf);
+    return {
+      wf,
+      p,
+      hash: graphHash(wf.graph),
+      preds: p.preds.map((list) => list.map(String)),
+      succs: p.succs.map((list) => list.map(String)),
+      fast: Uint8Array.from(p.names, (_, i) =>
+        p.plainArgs[i] === 1 && p.runIf[i] === "success" ? 1 : 0,
+      ),
+    };
+  };
+  if (typeof source !== "function") {
+    for (const wf of source) {
+      const lw = load(wf);
+      loaded.set(`${lw.wf.name}\0${lw.hash}`, lw);
+      byName.set(lw.wf.name, lw.hash);
+    }
+  }
+  const find = async (name: string, hash: string): Promise<LoadedWorkflow | undefined> => {
+    const key = `${name}\0${hash}`;
+    if (loaded.has(key) || typeof source !== "function") return loaded.get(key);
+    const wf = await source(name, hash);
+    const lw = wf ? load(wf) : undefined;
+    if (lw && lw.hash !== hash) {
+      byName.set(name, lw.hash);
+      return undefined;
+    }
+    loaded.set(key, lw);
+    return lw;
+  };
+
+  // Runs whose in-flight nodes must see their signal abort (cancel, fail-fast).
+  const inflight = new Map<string, Set<AbortController>>();
+  const sub: Redis = connect(ctx.connection, `${prefix}:weft-worker-cancel`);
+  void sub.subscribe(cancelChannel(prefix)).catch(() => undefined);
+  sub.on("message", (_channel: string, runId: string) => {
+    for (const c of inflight.get(runId) ?? []) c.abort(new Error(`run '${runId}' was stopped`));
+  });
+  const inputs = new Map<string, unknown>();
+  const refuse = options.onRefuse ?? ((m: string) => console.warn(m));
+
+  const processor = async (job: Job<NodeJobData>, token?: string): Promise<void> => {
+    const { r: runId, w: name, h: hash, i: node } = job.data;
+    const lw = await find(name, hash);
+    const keys = runKeys(prefix, runId);
+    if (!lw) {
+      const mine = byName.get(name);
+      const message =
+        mine === undefined
+          ? `weft worker: refused job of run '${runId}': workflow '${name}' (graph ${hash}) is not loaded here; handed back for a worker that has it`
+          : `weft worker: refused job of run '${runId}': workflow '${name}' here has graph ${mine}, the run needs graph ${hash} (a deploy in progress?); handed back for a worker with the matching version`;
+      refuse(message);
+      await ctx.client.redis.hset(keys.run, "refused", message);
+      await job.moveToDelayed(Date.now() + (options.refuseDelayMs ?? 1000), token);
+      throw new DelayedError(message);
+    }
+    if (node < 0) return finishRun(ctx, lw, runId);
+    const controller = new AbortController();
+    let set = inflight.get(runId);
+    if (!set) inflight.set(runId, (set = new Set()));
+    set.add(controller);
+    try {
+      await runNodeJob(
+        {
+          client: ctx.client,
+          keys,
+          runId,
+          cancelChannel: cancelChannel(prefix),
+          signal: controller.signal,
+          fuse: ctx.fuse,
+          input: async () => {
+            if (inputs.has(runId)) return inputs.get(runId);
+            const bytes = await ctx.client.redis.hgetBuffer(keys.run, "input");
+            const input = bytes ? decodeValue(bytes, `the input of run '${runId}'`) : undefined;
+            if (inputs.size > 256) inputs.clear();
+            inputs.set(runId, input);
+            return input;
+          },
+          enqueue: (nodes, finished) => enqueue(ctx.queue(), runId, name, hash, nodes, finished),
+        },
+        lw,
+        node,
+      );
+    } finally {
+      set.delete(controller);
+      if (set.size === 0) inflight.delete(runId);
+    }
+  };
+
+  const worker = new Worker<NodeJobData>(QUEUE_NAME, processor, {
+    connection: bullConnection(ctx.connection, `${prefix}:weft-worker`),
+    prefix,
+    concurrency: options.concurrency ?? 8,
+    lockDuration: options.lockDurationMs ?? 30_000,
+    stalledInterval: options.stalledIntervalMs ?? 30_000,
+    maxStalledCount: options.maxStalledCount ?? 10,
+  });
+  // Errors are retried by BullMQ or surface as failed jobs; the worker itself keeps going.
+  worker.on("error", () => undefined);
+  let closing: Promise<void> | undefined;
+  return {
+    close() {
+      closing ??= (async () => {
+        await worker.close();
+        sub.disconnect();
+      })();
+      return closing;
+    },
+  };
+}
+
+/** Adds jobs for nodes that became ready (and the finishing job). Ids make repeats no-ops. */
+export async function enqueue(
+  queue: Queue,
+  runId: string,
+  workflow: string,
+  hash: string,
+  nodes: readonly number[],
+  finished: boolean,
+): Promise<void> {
+  const jobs = nodes.map((i) => ({
+    name: "node",
+    data: { r: runId, w: workflow, h: hash, i },
+    opts: { ...JOB_OPTIONS, jobId: nodeJobId(runId, i) },
+  }));
+  if (finished) {
+    jobs.push({
+      name: "finish",
+      data: { r: runId, w: workflow, h: hash, i: -1 },
+      opts: { ...JOB_OPTIONS, jobId: finishJobId(runId) },
+    });
+  }
+  if (jobs.length === 1) await queue.add(jobs[0].name, jobs[0].data, jobs[0].opts);
+  else await queue.addBulk(jobs);
+}
+
+/** Ends a run whose every node resolved: saga compensations, then its final status, once. */
+async function finishRun(ctx: WorkerContext, lw: LoadedWorkflow, runId: string): Promise<void> {
+  const keys = runKeys(ctx.prefix, runId);
+  const redis = ctx.client.redis;
+  const [status, failed, cancelled, stopping] = await redis.hmget(
+    keys.run,
+    "status",
+    "failed",
+    "cancelled",
+    "stopping",
+  );
+  if (status !== "running") return;
+  const compensations: { node: string; ok: boolean; error?: string }[] = [];
+  const p = lw.p;
+  if (failed === "1" && p.anyCompensate) {
+    const done = (await redis.lrange(keys.completed, 0, -1)).map(Number);
+    for (const i of done.reverse()) {
+      const fn = p.options[i]?.compensate as ((r: unknown, c: NodeContext) => unknown) | undefined;
+      if (!fn) continue;
+      const bytes = await redis.hgetBuffer(keys.values, String(i));
+      const value = bytes
+        ? decodeValue(bytes, `node '${p.names[i]}' of run '${runId}'`)
+        : undefined;
+      const node = p.names[i];
+      try {
+        await fn(value, {
+          signal: new AbortController().signal,
+          runId,
+          node,
+          attempt: 1,
+          metadata: {},
+          emit: () => undefined,
+        });
+        compensations.push({ node, ok: true });
+      } catch (error) {
+        compensations.push({
+          node,
+          ok: false,
+          error: error instanceof Error ? error.message : String(error),
+        });
+      }
+    }
+  }
+  const final =
+    cancelled === "1"
+      ? "cancelled"
+      : failed !== "1"
+        ? "completed"
+        : stopping === "1"
+          ? "failed"
+          : "partial";
+  await ctx.client.call("weftFinish", allKeys(keys), [
+    final,
+    Date.now(),
+    JSON.stringify(compensations),
+    doneChannel(ctx.prefix),
+    runId,
+    ctx.keepSeconds,
+  ]);
+}
