@@ -129,6 +129,8 @@ export async function loadRun(
     startMs,
     endMs,
     attempts,
+    // Cache hits happen inside worker jobs and are not reported back to the run record.
+    cached: undefined,
     order: Int32Array.from(order),
     totalMs: (finishedAt ?? Date.now()) - startedAt,
     compensations,

@@ -340,7 +340,7 @@ function execEnv(env: JobEnv, lw: LoadedWorkflow, attempts: Uint16Array): ExecEn
     emit: undefined,
     runSignal: env.signal,
     sync: false,
-    state: { attempts },
+    state: { attempts, cached: undefined },
     metadata,
     contextFor(i: number, attempt: number, signal: AbortSignal): NodeContext {
       return { signal, runId: env.runId, node: lw.p.names[i], attempt, metadata, emit: noop };
