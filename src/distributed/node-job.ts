@@ -3,6 +3,8 @@
  * runtime's own code (argument reading, skip reasons, policies), its outcome stored and its
  * dependents counted down by one script.
  */
+import { workflowCache } from "../run/default-cache.js";
+import type { LruCache } from "../run/store/cache.js";
 import type { AnyDag } from "../dag/dag-types.js";
 import { argumentsOf, blockedBy } from "../run/arguments.js";
 import { decodeValue, encodeValue } from "../run/codec.js";
@@ -16,6 +18,8 @@ import type { ScriptClient } from "./scripts.js";
 /** A workflow a worker can run, with what it derives from it once. */
 export interface LoadedWorkflow {
   wf: AnyDag;
+  /** The default store of cached nodes in this worker process, made on first use. */
+  defaultCache?: LruCache;
   p: Prepared;
   hash: string;
   /** Producers of each node, as script arguments. */
@@ -341,6 +345,7 @@ function execEnv(env: JobEnv, lw: LoadedWorkflow, attempts: Uint16Array): ExecEn
     runSignal: env.signal,
     sync: false,
     state: { attempts, cached: undefined },
+    cache: () => (lw.defaultCache ??= workflowCache()),
     metadata,
     contextFor(i: number, attempt: number, signal: AbortSignal): NodeContext {
       return { signal, runId: env.runId, node: lw.p.names[i], attempt, metadata, emit: noop };
