@@ -4,6 +4,8 @@ import type {
   ArgsIn,
   ChunkSize,
   DepsCheck,
+  Fits,
+  IsNever,
   LookupIn,
   MapArgs,
   MapDepsCheck,
@@ -58,10 +60,9 @@ export type Flat<C, O> = {
 type Deps = Record<string, string>;
 
 /** The builder after adding node `N` with output `V`: the open chunk grows or is closed. */
-type Next<I, S extends BuilderState, N extends string, V> =
-  CountOf<S>["length"] extends ChunkSize
-    ? DagBuilder<I, ClosedOf<S> & Add<OpenOf<S>, N, V>, {}, [], V>
-    : DagBuilder<I, ClosedOf<S>, Add<OpenOf<S>, N, V>, [...CountOf<S>, 0], V>;
+type Next<I, S extends BuilderState, N extends string, V> = CountOf<S>["length"] extends ChunkSize
+  ? DagBuilder<I, ClosedOf<S> & Add<OpenOf<S>, N, V>, {}, [], V>
+  : DagBuilder<I, ClosedOf<S>, Add<OpenOf<S>, N, V>, [...CountOf<S>, 0], V>;
 
 /**
  * The typed DAG builder.
@@ -182,7 +183,12 @@ export interface DagBuilder<I, C, O, Cnt extends readonly unknown[], L> extends 
    * and the other arguments), at most `options.concurrency` at a time. The output is the array of
    * results, in item order.
    */
-  map<S extends BuilderState, const N extends string, const D extends Deps & { items: string }, Out>(
+  map<
+    S extends BuilderState,
+    const N extends string,
+    const D extends Deps & { items: string },
+    Out,
+  >(
     this: S,
     name: N & NameCheck<ClosedOf<S>, OpenOf<S>, N, Awaited<Out>>,
     deps: D & MapDepsCheck<ClosedOf<S>, OpenOf<S>, D, N>,
@@ -204,6 +210,12 @@ export interface DagBuilder<I, C, O, Cnt extends readonly unknown[], L> extends 
   ): Next<I, S, N, SO>;
 
   /**
+   * Applies a function from this builder to a builder that extends it (an inline fragment); a
+   * function that returns any other builder is refused when it runs. (This overload comes first
+   * so that a mismatched fragment is reported by the next one, which names what is missing.)
+   */
+  use<B2 extends BuilderState>(fragment: (builder: this) => B2): B2;
+  /**
    * Applies a fragment made by {@link fragment}: the builder must provide what it needs, and
    * gains what it adds (names it already has are refused). Large workflows compose from
    * fragments so that no call chain grows without bound.
@@ -212,30 +224,18 @@ export interface DagBuilder<I, C, O, Cnt extends readonly unknown[], L> extends 
     this: S,
     fragment: Fragment<Needs, Adds, L2> & NeedsCheck<ClosedOf<S>, OpenOf<S>, Needs, Adds>,
   ): DagBuilder<I, ClosedOf<S> & OpenOf<S> & Adds, {}, [], L2>;
-  /**
-   * Applies a function from this builder to a builder that extends it (an inline fragment); a
-   * function that returns any other builder is refused when it runs.
-   */
-  use<B2 extends BuilderState>(fragment: (builder: this) => B2): B2;
 
   /** Makes the named node's result the run's `output` (default: the last node added). */
-  returns<S extends BuilderState, const Ref extends Exclude<NamesIn<ClosedOf<S>, OpenOf<S>>, "input">>(
+  returns<
+    S extends BuilderState,
+    const Ref extends Exclude<NamesIn<ClosedOf<S>, OpenOf<S>>, "input">,
+  >(
     this: S,
     node: Ref,
   ): FinalDagBuilder<I, RefsOf<S>, LookupIn<ClosedOf<S>, OpenOf<S>, Ref>>;
 
   /** Validates the graph and returns the runnable workflow, typed by the flat output map. */
-  build<S extends BuilderState>(
-    this: S,
-  ): Dag<
-    I,
-    {
-      [P in keyof ClosedOf<S> | keyof OpenOf<S>]: P extends keyof OpenOf<S>
-        ? OpenOf<S>[P]
-        : ClosedOf<S>[P & keyof ClosedOf<S>];
-    },
-    L
-  >;
+  build<S extends BuilderState>(this: S): Dag<I, ClosedOf<S> & OpenOf<S>, L>;
 }
 
 declare const fragmentBrand: unique symbol;
@@ -253,7 +253,7 @@ export interface Fragment<Needs, Adds, L> {
 /** The needs of a fragment that a builder's output map does not meet, as readable errors. */
 export type NeedsProblems<C, O, Needs> = {
   [P in keyof Needs]: P extends keyof O | keyof C
-    ? [LookupIn<C, O, P>] extends [Needs[P]]
+    ? Fits<LookupIn<C, O, P>, Needs[P]> extends true
       ? never
       : TypeError<`fragment needs '${P & string}' of another type`>
     : TypeError<`fragment needs node '${P & string}', which the workflow does not have`>;
@@ -266,13 +266,14 @@ type Clashes<C, O, Adds> = keyof Adds & (keyof C | keyof O) & string;
  * `unknown` when a builder provides what a fragment needs and has none of the names it adds;
  * otherwise an impossible demand whose text says what is wrong.
  */
-export type NeedsCheck<C, O, Needs, Adds = {}> = [NeedsProblems<C, O, Needs>] extends [never]
-  ? [Clashes<C, O, Adds>] extends [never]
-    ? unknown
-    : {
-        fragmentAdds: TypeError<`fragment adds '${Clashes<C, O, Adds>}', which the workflow already has`>;
-      }
-  : { fragmentNeeds: NeedsProblems<C, O, Needs> };
+export type NeedsCheck<C, O, Needs, Adds = {}> =
+  IsNever<NeedsProblems<C, O, Needs>> extends true
+    ? IsNever<Clashes<C, O, Adds>> extends true
+      ? unknown
+      : {
+          fragmentAdds: TypeError<`fragment adds '${Clashes<C, O, Adds>}', which the workflow already has`>;
+        }
+    : { fragmentNeeds: NeedsProblems<C, O, Needs> };
 
 /** A builder whose output has been chosen: only `build()` is left. */
 export interface FinalDagBuilder<I, R, O> {

@@ -31,10 +31,43 @@ export interface TypeError<Message extends string> {
   readonly [typeErrorBrand]: Message;
 }
 
+/**
+ * What a reference that names nothing must match: the message names the node and input, and
+ * `Valid` lists every reference the node may use, as literals.
+ */
+export interface UnknownRef<Message extends string, Valid extends string> {
+  readonly [typeErrorBrand]: Message;
+  readonly valid: Valid;
+}
+
+/** Every reference in the split map, as one union of literals (no aliases, for messages). */
+type ValidRefs<C, O> =
+  | { [N in keyof C & string]: N | `${N}.${PortName<C[N]>}` }[keyof C & string]
+  | { [N in keyof O & string]: N | `${N}.${PortName<O[N]>}` }[keyof O & string];
+
+/**
+ * `[X] extends [Y]`, non-distributive, in an alias of its own: a tuple written inside an alias
+ * that has the output map in scope captures that map, and the checker then walks the whole map
+ * each time it relates the tuple.
+ */
+export type Fits<X, Y> = [X] extends [Y] ? true : false;
+
+/** Whether `X` is `never` (see {@link Fits} for why this is an alias). */
+export type IsNever<X> = [X] extends [never] ? true : false;
+
+/** Which marker an output is, if any (see {@link Fits}). */
+type MarkerOf<Out> = [Out] extends [never]
+  ? "none"
+  : [Out] extends [Branch<unknown>]
+    ? "branch"
+    : [Out] extends [Selected<string, unknown>]
+      ? "select"
+      : "none";
+
 type Primitive = string | number | boolean | bigint | symbol | null | undefined | void;
 
 /** How many nodes an open chunk holds before it is closed (see the module comment). */
-export type ChunkSize = 24;
+export type ChunkSize = 8;
 
 /** The open chunk plus node `N` with output `V`: one flat mapped type, no intersection. */
 export type Add<O, N extends string, V> = {
@@ -104,7 +137,17 @@ type IsRef<C, O, Ref> = Ref extends keyof O | keyof C
       : false
     : false;
 
-/** Every reference of an output map (for run results and error messages). */
+/**
+ * A reference read from a run's results, checked by splitting it at its first dot (building the
+ * union of every reference of a large workflow is too deep for the checker).
+ */
+export type ResultRefCheck<R, Ref> = string extends Ref
+  ? unknown
+  : IsRef<R, {}, Ref> extends true
+    ? unknown
+    : UnknownRef<`'${Ref & string}' is not a node or port of this workflow`, keyof R & string>;
+
+/** Every reference of an output map (for tooling; slow for workflows of many nodes). */
 export type RefsOfMap<R> = { [N in keyof R & string]: RefKeys<N, R[N]> }[keyof R & string];
 
 /** Every node name of the split map. */
@@ -158,7 +201,7 @@ export type TypeName<T> = [T] extends [never]
                 : [T] extends [(...args: never[]) => unknown]
                   ? "a function"
                   : [T] extends [object]
-                    ? "an object"
+                    ? "object"
                     : "a union";
 
 /**
@@ -167,22 +210,34 @@ export type TypeName<T> = [T] extends [never]
  * a message naming the node, the input and the source.
  */
 export type RefCheck<C, O, Ref, Want, N extends string, P> = string extends Ref
-  ? RefsOfMap<C> | RefsOfMap<O>
+  ? ValidRefs<C, O>
   : IsRef<C, O, Ref> extends true
-    ? [LookupIn<C, O, Ref>] extends [Want]
+    ? Fits<LookupIn<C, O, Ref>, Want> extends true
       ? unknown
       : TypeError<`node '${N}' input '${P & string}' expects ${TypeName<Want>} but '${Ref & string}' gives ${TypeName<LookupIn<C, O, Ref>>}`>
-    : RefsOfMap<C> | RefsOfMap<O>;
+    : UnknownRef<
+        `node '${N}' input '${P & string}': '${Ref & string}' is not a reference`,
+        | (keyof C & string)
+        | (keyof O & string)
+        | { [M in keyof C & string]: `${M}.${PortName<C[M]>}` }[keyof C & string]
+        | { [M in keyof O & string]: `${M}.${PortName<O[M]>}` }[keyof O & string]
+      >;
 
 /** `.any` list entries checked one by one against what the function takes for that input. */
 type AnyListCheck<C, O, L, Want, N extends string, P> = {
   [I in keyof L]: string extends L[I]
-    ? RefsOfMap<C> | RefsOfMap<O>
+    ? ValidRefs<C, O>
     : IsRef<C, O, L[I]> extends true
-      ? [AnyOfIn<C, O, L[I]>] extends [Want]
+      ? Fits<AnyOfIn<C, O, L[I]>, Want> extends true
         ? unknown
-        : TypeError<`node '${N}' input '${P & string}' does not accept '${L[I] & string}'`>
-      : RefsOfMap<C> | RefsOfMap<O>;
+        : TypeError<`node '${N}' input '${P & string}' expects ${TypeName<Want>} but '${L[I] & string}' gives ${TypeName<LookupIn<C, O, L[I]>>}`>
+      : UnknownRef<
+          `node '${N}' input '${P & string}': '${L[I] & string}' is not a reference`,
+          | (keyof C & string)
+          | (keyof O & string)
+          | { [M in keyof C & string]: `${M}.${PortName<C[M]>}` }[keyof C & string]
+          | { [M in keyof O & string]: `${M}.${PortName<O[M]>}` }[keyof O & string]
+        >;
 };
 
 /**
@@ -193,16 +248,19 @@ export type DepsCheck<C, O, D, A, N extends string> = {
   [P in keyof D]: D[P] extends readonly unknown[]
     ? AnyListCheck<C, O, D[P], P extends keyof A ? A[P] : unknown, N, P>
     : RefCheck<C, O, D[P], P extends keyof A ? A[P] : unknown, N, P>;
-} & {
-  [P in Exclude<RequiredKeys<A>, keyof D>]: TypeError<`node '${N}' needs input '${P & string}', which its dependencies do not give`>;
-};
+} & (IsNever<Exclude<keyof A, keyof D>> extends true ? unknown : MissingInputs<A, D, N>);
 
-/** The keys of `A` that are not optional. */
-type RequiredKeys<A> = 0 extends 1 & A
-  ? never
-  : A extends object
-  ? { [P in keyof A]-?: {} extends Pick<A, P> ? never : P }[keyof A]
-  : never;
+/**
+ * Arguments the function requires that `deps` does not give. Evaluated only when the function's
+ * argument type has keys `deps` lacks (looking into `A` costs the checker a walk of its type).
+ */
+type MissingInputs<A, D, N extends string> = 0 extends 1 & A
+  ? unknown
+  : {
+      [
+        P in Exclude<keyof A, keyof D> as {} extends Pick<A, P> ? never : P
+      ]: TypeError<`node '${N}' needs input '${P & string}', which its dependencies do not give`>;
+    };
 
 /**
  * Checks a node name: a string literal, not `input`, without a dot and not taken. `Out` is the
@@ -216,13 +274,11 @@ export type NameCheck<C, O, N extends string, Out = unknown> = string extends N
       ? TypeError<`node name '${N}' must not contain '.'`>
       : N extends keyof C | keyof O
         ? TypeError<`duplicate node name '${N}'`>
-        : [Out] extends [never]
-          ? unknown
-          : [Out] extends [Branch<unknown>]
-            ? TypeError<`node '${N}' returns branch(): declare it with .condition`>
-            : [Out] extends [Selected<string, unknown>]
-              ? TypeError<`node '${N}' returns select(): declare it with .select`>
-              : unknown;
+        : MarkerOf<Out> extends "branch"
+          ? TypeError<`node '${N}' returns branch(): declare it with .condition`>
+          : MarkerOf<Out> extends "select"
+            ? TypeError<`node '${N}' returns select(): declare it with .select`>
+            : unknown;
 
 /** Rejects a node name that is taken (`K` holds the taken names), has a dot or is `input`. */
 export type ValidName<N extends string, K extends string> = NameCheck<{ [P in K]: unknown }, {}, N>;
@@ -236,23 +292,43 @@ export type MapDepsCheck<C, O, D, N extends string> = D extends { items: infer R
     ? LookupIn<C, O, Ref> extends readonly unknown[]
       ? { [P in keyof D]: RefCheck<C, O, D[P], unknown, N, P> }
       : { items: TypeError<`map '${N}': 'items' must name an array`> }
-    : { items: RefsOfMap<C> | RefsOfMap<O> }
+    : {
+        items: UnknownRef<
+          `map '${N}': '${Ref & string}' is not a reference`,
+          | (keyof C & string)
+          | (keyof O & string)
+          | { [M in keyof C & string]: `${M}.${PortName<C[M]>}` }[keyof C & string]
+          | { [M in keyof O & string]: `${M}.${PortName<O[M]>}` }[keyof O & string]
+        >;
+      }
   : { items: TypeError<`map '${N}' needs an 'items' dependency`> };
 
 /** Checks `.sub` dependencies against the nested workflow's input, field by field. */
 export type SubDepsCheck<C, O, D, SI, N extends string> = D extends string
   ? IsRef<C, O, D> extends true
-    ? [LookupIn<C, O, D>] extends [SI]
+    ? Fits<LookupIn<C, O, D>, SI> extends true
       ? unknown
       : TypeError<`sub-workflow '${N}': '${D}' does not fit the nested workflow's input`>
-    : RefsOfMap<C> | RefsOfMap<O>
+    : UnknownRef<
+        `sub-workflow '${N}': '${D}' is not a reference`,
+        | (keyof C & string)
+        | (keyof O & string)
+        | { [M in keyof C & string]: `${M}.${PortName<C[M]>}` }[keyof C & string]
+        | { [M in keyof O & string]: `${M}.${PortName<O[M]>}` }[keyof O & string]
+      >
   : {
       [P in keyof SI]-?: P extends keyof D
         ? IsRef<C, O, D[P]> extends true
-          ? [LookupIn<C, O, D[P]>] extends [SI[P]]
+          ? Fits<LookupIn<C, O, D[P]>, SI[P]> extends true
             ? unknown
             : TypeError<`sub-workflow '${N}': input '${P & string}' gets '${D[P] & string}' of the wrong type`>
-          : RefsOfMap<C> | RefsOfMap<O>
+          : UnknownRef<
+              `sub-workflow '${N}': '${D[P] & string}' is not a reference`,
+              | (keyof C & string)
+              | (keyof O & string)
+              | { [M in keyof C & string]: `${M}.${PortName<C[M]>}` }[keyof C & string]
+              | { [M in keyof O & string]: `${M}.${PortName<O[M]>}` }[keyof O & string]
+            >
         : undefined extends SI[P]
           ? unknown
           : TypeError<`sub-workflow '${N}': input '${P & string}' is missing`>;
@@ -260,7 +336,5 @@ export type SubDepsCheck<C, O, D, SI, N extends string> = D extends string
 
 /** The whole argument of a map item function. */
 export type MapArgs<C, O, D> = D extends { items: infer Ref }
-  ? Simplify<
-      { item: ItemOf<LookupIn<C, O, Ref>>; index: number } & Omit<ArgsIn<C, O, D>, "items">
-    >
+  ? Simplify<{ item: ItemOf<LookupIn<C, O, Ref>>; index: number } & Omit<ArgsIn<C, O, D>, "items">>
   : never;
