@@ -38,6 +38,7 @@ export const DIAGNOSTIC_CODES = {
   WEFT101: "select case nothing consumes",
   WEFT102: "node whose result nothing uses",
   WEFT103: "input type not fully expressible as JSON Schema",
+  WEFT104: "builder chain longer than the documented limit",
 } as const;
 
 /** A diagnostic code, `WEFT0NN` for errors and `WEFT1NN` for warnings. */

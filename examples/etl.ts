@@ -55,8 +55,11 @@ export const etl = dag<{ path: string; minAge: number; batchOver: number }>("cus
   .node(
     "report",
     { loaded: "loaded", clean: "clean" },
+    // runIf "always": an argument whose node failed or was skipped is undefined.
     ({ loaded, clean }) =>
-      `${loaded.count} customers loaded (${loaded.mode}): ${clean.map((r) => r.name).join(", ")}`,
+      loaded && clean
+        ? `${loaded.count} customers loaded (${loaded.mode}): ${clean.map((r) => r.name).join(", ")}`
+        : "nothing loaded",
     { runIf: "always" },
   )
   .build();

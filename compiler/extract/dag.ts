@@ -71,6 +71,8 @@ export class DagReader {
     if (!last || last.method !== "build") return undefined;
     if (chain.root.kind !== "call") return undefined;
     const rootCall = chain.root.call;
+    const tooLong = chainTooLong(chain);
+    if (tooLong) ctx.report("WEFT104", tooLong, rootCall, workflowName);
 
     const nodes: GraphNode[] = [];
     const edges: GraphEdge[] = [];
@@ -537,6 +539,20 @@ function isStringConst(reader: StaticReader, e: ts.Expression): boolean {
   } catch {
     return false;
   }
+}
+
+/**
+ * Calls one builder chain may hold. TypeScript 6 overflows its stack on any chain of about 600 to
+ * 700 calls, generic or not (a trivial `t.f(0).f(1)…` chain fails the same way), and then reports
+ * nothing; TypeScript 7 does not. The limit leaves room for heavier calls.
+ */
+export const CHAIN_LIMIT = 400;
+
+/** The WEFT104 message for a chain longer than {@link CHAIN_LIMIT}, or undefined. */
+export function chainTooLong(chain: Chain): string | undefined {
+  const calls = chain.steps.length;
+  if (calls <= CHAIN_LIMIT) return undefined;
+  return `a chain of ${calls} calls is longer than ${CHAIN_LIMIT}: TypeScript 6 overflows its stack on chains of about 600 calls and then checks nothing; split it into fragments applied with .use(fragment)`;
 }
 
 /**

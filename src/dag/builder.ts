@@ -14,8 +14,14 @@ import {
 } from "../graph/types.js";
 import { assertValidGraph } from "../graph/validate.js";
 import type { NodeOptions } from "../run/options.js";
-import type { Ctx, DagBuilder, Fragment, FragmentStart, MapCtx } from "./builder-types.js";
-import type { RefKeys } from "./type-utils.js";
+import type {
+  Ctx,
+  DagBuilder,
+  Fragment,
+  FragmentAdds,
+  FragmentStart,
+  MapCtx,
+} from "./builder-types.js";
 import type { Branch, Selected } from "./markers.js";
 import type { AnyDag, Dag, NodeImpl } from "./dag-types.js";
 import { createDag } from "./dag.js";
@@ -99,11 +105,11 @@ class Builder {
     }
     return this.add({ kind: "sub", name, deps, sub: workflow, options });
   }
-  use(fragment: Fragment<unknown, unknown, string, unknown> | ((b: Builder) => Builder)): Builder {
+  use(fragment: Fragment<unknown, unknown, unknown> | ((b: Builder) => Builder)): Builder {
     const apply =
       typeof fragment === "function" ? fragment : (fragment.apply as (b: Builder) => Builder);
     const out = apply(this);
-    if (!(out instanceof Builder)) {
+    if (!(out instanceof Builder) || !extendsChain(out.chain, this.chain)) {
       throw new TypeError(
         `workflow '${this.wfName}': a fragment must return the builder it was given, extended`,
       );
@@ -121,6 +127,12 @@ class Builder {
     assertValidGraph(graph);
     return createDag(graph, impls, this.wfOptions.defaults);
   }
+}
+
+/** Whether `chain` is `base` with records appended (a fragment kept the builder it was given). */
+function extendsChain(chain: Link | undefined, base: Link | undefined): boolean {
+  for (let l = chain; l; l = l.parent) if (l === base) return true;
+  return base === undefined;
 }
 
 function toGraph(
@@ -211,11 +223,12 @@ function edgeOf(ref: string, to: string, param: string | undefined): GraphEdge {
 export function dag<Input = undefined>(
   name: string,
   options: DagOptions = {},
-): DagBuilder<Input, { input: Input }, RefKeys<"input", Input>, Input> {
+): DagBuilder<Input, { input: Input }, {}, [], Input> {
   return new Builder(name, options, undefined) as unknown as DagBuilder<
     Input,
     { input: Input },
-    RefKeys<"input", Input>,
+    {},
+    [],
     Input
   >;
 }
@@ -232,9 +245,9 @@ export function dag<Input = undefined>(
  * dag<{ path: string }>("etl").node("clean", ...).use(scoring).build();
  * ```
  */
-export function fragment<Needs>(): <R2, K2 extends string, L2>(
-  body: (builder: FragmentStart<Needs>) => DagBuilder<unknown, R2, K2, L2>,
-) => Fragment<Needs, R2, K2, L2> {
+export function fragment<Needs>(): <C2, O2, Cnt2 extends readonly unknown[], L2>(
+  body: (builder: FragmentStart<Needs>) => DagBuilder<unknown, C2, O2, Cnt2, L2>,
+) => Fragment<Needs, FragmentAdds<C2, O2, Needs>, L2> {
   return (body) => ({ apply: body as unknown as (b: never) => unknown });
 }
 

@@ -2,7 +2,7 @@ import type { Graph } from "../graph/types.js";
 import type { NodeOptions, RunOptions } from "../run/options.js";
 import type { CheckpointStore } from "../run/store/types.js";
 import type { ExecutionPlan } from "../plan/types.js";
-import type { Lookup, RefsOfMap } from "./type-utils.js";
+import type { Lookup, ResultRefCheck } from "./type-utils.js";
 import type { NodeError, RunEvent, RunMetrics, RunRecord, RunStatus } from "../run/types.js";
 
 /** The result of a DAG run. `R` maps references to types, `O` is the output's type. */
@@ -19,7 +19,7 @@ export interface DagRun<R, O> {
    * A node's result, or a port of it (`"load.rows"`, `"big.true"`); `undefined` when the node
    * was skipped, failed or did not run.
    */
-  get<Ref extends RefsOfMap<R>>(ref: Ref): Lookup<R, Ref> | undefined;
+  get<const Ref extends string>(ref: Ref & ResultRefCheck<R, Ref>): Lookup<R, Ref> | undefined;
   /** Every node's status. */
   statusOf(node: string): "pending" | "running" | "completed" | "skipped" | "failed";
   /** Returns the output when the run completed; throws a `RunFailedError` otherwise. */

@@ -18,6 +18,10 @@ export type {
   MapCtx,
   NeedsCheck,
   RefsOf,
+  ClosedOf,
+  OpenOf,
+  Flat,
+  FragmentAdds,
 } from "./builder-types.js";
 export type { Dag, DagRun, AnyDag, NodeImpl, RunArgs, RunStream } from "./dag-types.js";
 export type {
@@ -29,4 +33,7 @@ export type {
   Lookup,
   AnyOf,
   PortOf,
+  LookupIn,
+  ArgsIn,
+  ChunkSize,
 } from "./type-utils.js";

@@ -6,7 +6,7 @@ import { CACHE_HIT, CACHE_MISS, COMPLETED, statusName } from "../run/status.js";
 import { readPort } from "../run/arguments.js";
 import { RunFailedError, type NodeError, type RunMetrics, type RunRecord } from "../run/types.js";
 import type { DagRun } from "./dag-types.js";
-import type { Lookup, RefsOfMap } from "./type-utils.js";
+import type { Lookup, ResultRefCheck } from "./type-utils.js";
 
 /** The result of one DAG run; built from the scheduler's flat state, metrics computed lazily. */
 export class DagRunResult<R, O> implements DagRun<R, O> {
@@ -76,7 +76,7 @@ export class DagRunResult<R, O> implements DagRun<R, O> {
     return this.cachedMetrics;
   }
 
-  get<Ref extends RefsOfMap<R>>(ref: Ref): Lookup<R, Ref> | undefined {
+  get<const Ref extends string>(ref: Ref & ResultRefCheck<R, Ref>): Lookup<R, Ref> | undefined {
     const { node, port } = parseRef(ref);
     let v: unknown;
     if (node === "input") v = this.input;

@@ -150,3 +150,33 @@ describe(".all", () => {
     expectTypeOf(run.output).toEqualTypeOf<number | undefined>();
   });
 });
+
+describe("arguments under lenient run conditions", () => {
+  it("types each argument of a runIf 'always' or 'any-failed' node as possibly missing", () => {
+    dag<{ n: number }>("lenient")
+      .node("a", { n: "input.n" }, ({ n }) => n * 2)
+      .node(
+        "always",
+        { a: "a", n: "input.n" },
+        ({ a, n }) => {
+          expectTypeOf(a).toEqualTypeOf<number | undefined>();
+          expectTypeOf(n).toEqualTypeOf<number | undefined>();
+          return 0;
+        },
+        { runIf: "always" },
+      )
+      .node(
+        "onFailure",
+        { a: "a" },
+        ({ a }) => {
+          expectTypeOf(a).toEqualTypeOf<number | undefined>();
+          return 0;
+        },
+        { runIf: "any-failed" },
+      )
+      .node("ordinary", { a: "a" }, ({ a }) => {
+        expectTypeOf(a).toEqualTypeOf<number>();
+        return a;
+      });
+  });
+});

@@ -9,11 +9,11 @@ const base = dag<{ path: string; minAge: number }>("neg")
   .node("load", { path: "input.path" }, ({ path }) => readRows(path))
   .node("names", { rows: "load" }, ({ rows }) => rows.map((r) => r.name));
 
-// upstream output type not assignable to the downstream argument
-// @ts-expect-error: Types of property 'rows' are incompatible
+// upstream output type not assignable to the downstream argument: reported on the dependency
+// @ts-expect-error: node 'clean' input 'rows' expects object[] but 'names' gives string[]
 base.node("clean", { rows: "names" }, cleanRows);
 
-// @ts-expect-error: Ctx<"typed">
+// @ts-expect-error: node 'typed' input 'n' expects string but 'input.minAge' gives number
 base.node("typed", { n: "input.minAge" }, (a: { n: string }) => a.n);
 
 // unknown node
@@ -38,7 +38,7 @@ base.node("input", { path: "input.path" }, ({ path }) => path);
 const mixed = base.node("count", { rows: "load" }, ({ rows }) => rows.length);
 type OnlyStrings = (a: { r: { from: "names" | "count"; value: string[] } }) => string[];
 const onlyStrings: OnlyStrings = (a) => a.r.value;
-// @ts-expect-error: Types of property 'r' are incompatible
+// @ts-expect-error: node 'first' input 'r' expects object but 'count' gives number
 mixed.any("first", { r: ["names", "count"] }, onlyStrings);
 
 // a select case that does not exist
@@ -48,7 +48,7 @@ const routed = base.select("route", { rows: "load" }, ({ rows }) =>
 // @ts-expect-error: "route.some"
 routed.node("x", { v: "route.some" }, ({ v }) => v);
 // select cases are typed per case: "few" carries a number
-// @ts-expect-error: Types of property 'rows' are incompatible
+// @ts-expect-error: node 'y' input 'rows' expects object[] but 'route.few' gives number
 routed.node("y", { rows: "route.few" }, cleanRows);
 
 // condition ports are only true/false
@@ -105,7 +105,7 @@ void n;
 base.all("joined", { x: "nope" }, ({ x }) => x);
 // @ts-expect-error: duplicate node name 'names'
 base.all("names", { p: "input.path" }, ({ p }) => p);
-// @ts-expect-error: Types of property 'rows' are incompatible
+// @ts-expect-error: node 'cleaned' input 'rows' expects object[] but 'names' gives string[]
 base.all("cleaned", { rows: "names" }, cleanRows);
 
 // run options are checked
