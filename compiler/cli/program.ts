@@ -1,11 +1,12 @@
-/** The `weft` command line: compile, run, viz, validate. */
+/**
+ * The `weft` command line: compile, run, runs, viz, validate. Each command's module is imported
+ * when it runs, so `weft --help` or `weft run` of a compiled graph never loads the compiler
+ * (ts-morph, TypeScript).
+ */
 import { readFileSync } from "node:fs";
 import { Command, CommanderError } from "commander";
-import { compileCommand } from "./compile-command.js";
 import { CliError, processIO, type CliIO } from "./output.js";
-import { runCommand } from "./run-command.js";
-import { validateCommand } from "./validate-command.js";
-import { vizCommand } from "./viz-command.js";
+import { withPeer } from "./peers.js";
 
 /**
  * Runs the CLI with `argv` (as `process.argv`: node, script, args...) and resolves to the exit
@@ -46,6 +47,11 @@ export async function runCli(argv: string[], io: CliIO = processIO): Promise<num
       "tsconfig.json to take compiler options from (default: <root>/tsconfig.json)",
     )
     .action(async (paths: string[], opts) => {
+      const { compileCommand } = await withPeer(
+        "ts-morph",
+        "weft compile",
+        () => import("./compile-command.js"),
+      );
       code = await compileCommand(paths, opts, io);
     });
 
@@ -54,8 +60,15 @@ export async function runCli(argv: string[], io: CliIO = processIO): Promise<num
     .description(
       "validate the input against the workflow's input type, run it, and print the run record as JSON",
     )
-    .argument("<file>", "TypeScript module exporting the workflow")
+    .argument(
+      "<file>",
+      "TypeScript or JavaScript module exporting the workflow, or a graph file from weft compile (with --registry)",
+    )
     .option("--workflow <name>", "workflow (or export) name when the file has several")
+    .option(
+      "--registry <module>",
+      "for a graph file: the module exporting its node functions by name",
+    )
     .option("--input <json>", "run input as JSON")
     .option("--input-file <file>", "file holding the run input as JSON")
     .option("--mode <mode>", "sequential | parallel | threads")
@@ -63,20 +76,49 @@ export async function runCli(argv: string[], io: CliIO = processIO): Promise<num
     .option("--trace <file>", "write a Chrome trace-event file (open in Perfetto)")
     .option("--checkpoint <file>", "journal node completions to this SQLite file")
     .option("--resume <runId>", "finish a checkpointed run (needs --checkpoint)")
+    .option("--run-id <id>", "id of the new run (default: a random UUID)")
     .option("--no-progress", "plain progress lines even on a terminal")
     .action(async (file: string, opts) => {
+      const { runCommand } = await import("./run-command.js");
       code = await runCommand(file, opts, io);
+    });
+
+  const runs = program
+    .command("runs")
+    .description("list and show the runs journaled in a checkpoint file (weft run --checkpoint)");
+  runs
+    .command("list")
+    .description("one line per run, newest first")
+    .requiredOption("--checkpoint <file>", "the SQLite checkpoint file")
+    .option("--workflow <name>", "only runs of this workflow")
+    .option("--status <status>", "only runs with this status (running, completed, failed, ...)")
+    .action(async (opts) => {
+      const { runsListCommand } = await import("./runs-command.js");
+      code = runsListCommand(opts, io);
+    });
+  runs
+    .command("show")
+    .description("a run's status and journal, one line per node")
+    .argument("<runId>", "the run's id (weft runs list shows them)")
+    .requiredOption("--checkpoint <file>", "the SQLite checkpoint file")
+    .action(async (runId: string, opts) => {
+      const { runsShowCommand } = await import("./runs-command.js");
+      code = runsShowCommand(runId, opts, io);
     });
 
   program
     .command("viz")
     .description("draw a workflow from source (read without running it) or from a graph file")
     .argument("<file>", "TypeScript module, or a .graph.json / .graph.yaml file")
-    .requiredOption("-f, --format <format>", "mermaid | dot | svg | html")
+    .option(
+      "-f, --format <format>",
+      "mermaid | dot | svg | html (default: from the --out extension, else mermaid)",
+    )
     .option("--workflow <name>", "workflow (or export) name when the file has several")
     .option("--run <file>", "overlay a run record (the JSON weft run prints)")
     .option("-o, --out <file>", "write to this file instead of stdout")
     .action(async (file: string, opts) => {
+      const { vizCommand } = await import("./viz-command.js");
       code = await vizCommand(file, opts, io);
     });
 
@@ -84,8 +126,9 @@ export async function runCli(argv: string[], io: CliIO = processIO): Promise<num
     .command("validate")
     .description("check workflows in source, or graph files, and report problems")
     .argument("<files...>", "TypeScript modules, .json or .yaml graph files")
-    .action((files: string[]) => {
-      code = validateCommand(files, io);
+    .action(async (files: string[]) => {
+      const { validateCommand } = await import("./validate-command.js");
+      code = await validateCommand(files, io);
     });
 
   try {

@@ -34,7 +34,7 @@ export function canonicalGraph(graph: Graph): Graph {
  *
  * @example
  * ```ts
- * import { graphToJson } from "weft";
+ * import { graphToJson } from "weftjs";
  * await fs.writeFile("etl.graph.json", graphToJson(etl.graph));
  * ```
  */
@@ -47,7 +47,7 @@ export function graphToJson(graph: Graph): string {
  *
  * @example
  * ```ts
- * import { graphToYaml } from "weft";
+ * import { graphToYaml } from "weftjs";
  * await fs.writeFile("etl.graph.yaml", graphToYaml(etl.graph));
  * ```
  */
@@ -69,7 +69,7 @@ export function graphToYaml(graph: Graph): string {
  *
  * @example
  * ```ts
- * import { parseGraph } from "weft";
+ * import { parseGraph } from "weftjs";
  * const graph = parseGraph(await fs.readFile("etl.graph.yaml", "utf8"), { file: "etl.graph.yaml" });
  * ```
  */
