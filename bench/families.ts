@@ -1,4 +1,5 @@
 /** Every benchmark family, in the order of the report. */
+import { cli } from "./cli.js";
 import type { Family } from "./lib/report.js";
 import { memory } from "./memory.js";
 import { overhead } from "./overhead.js";
@@ -18,4 +19,5 @@ export const FAMILIES: Family[] = [
   memory,
   types,
   serialization,
+  cli,
 ];

@@ -1,6 +1,5 @@
 /** Graphs to and from JSON and YAML text. */
 import { issueField } from "../graph/issue-field.js";
-import { stringify as yamlStringify } from "yaml";
 import type { GraphIssue } from "../graph/errors.js";
 import type { Graph } from "../graph/types.js";
 import { validateGraph } from "../graph/validate.js";
@@ -9,6 +8,7 @@ import { checkGraph } from "./graph-shape.js";
 import { formatPath, type FieldPath } from "./path.js";
 import { readDocument, type ReadDocument, type ReadOptions } from "./read-document.js";
 import { ShapeContext, type ShapeIssue } from "./shape.js";
+import { yamlLib } from "./yaml-lib.js";
 
 /** Options of {@link parseGraph}. */
 export type ParseGraphOptions = ReadOptions;
@@ -52,7 +52,7 @@ export function graphToJson(graph: Graph): string {
  * ```
  */
 export function graphToYaml(graph: Graph): string {
-  return yamlStringify(canonicalGraph(graph), {
+  return yamlLib().stringify(canonicalGraph(graph), {
     version: "1.2",
     lineWidth: 0,
     aliasDuplicateObjects: false,
