@@ -95,7 +95,7 @@ export async function runCommand(
         : reviveDates(raw, schema);
 
   // 2. Load the workflow's code.
-  const workflow = await target.load();
+  const workflow = await target.load({ threads: mode === "threads" });
   const isDag = workflow.graph.kind === "dag";
   if (!isDag && (options.trace || mode || concurrency !== undefined)) {
     throw new CliError("--mode, --concurrency and --trace apply to DAG workflows only");

@@ -9,6 +9,8 @@
  */
 import { existsSync, readFileSync } from "node:fs";
 import path from "node:path";
+import { dagFromGraph } from "../../src/dag/dag.js";
+import type { AnyDag, NodeImpl } from "../../src/dag/dag-types.js";
 import type { Graph } from "../../src/graph/types.js";
 import type { RunRecord } from "../../src/run/types.js";
 import { ParseError } from "../../src/serialize/errors.js";
@@ -42,8 +44,11 @@ export interface RunTarget {
   inputType?: string;
   /** JSON Schema of the input, when known (TypeScript source, compiled graph). */
   schema?: JsonSchema;
-  /** Loads the workflow's code. */
-  load(): Promise<Runnable>;
+  /**
+   * Loads the workflow's code. With `threads`, a DAG declared without `{ module: import.meta.url }`
+   * gets the module reference the compiler recorded, so worker threads can load its functions.
+   */
+  load(options?: { threads?: boolean }): Promise<Runnable>;
 }
 
 /** Options `weft run` passes here. */
@@ -70,7 +75,7 @@ async function sourceTarget(file: string, name: string | undefined): Promise<Run
     where: src ? ` (${src.file}:${src.line})` : "",
     inputType: workflow.graph.input?.type,
     schema: workflow.inputSchema,
-    async load() {
+    async load(opts) {
       const mod = await importModule(file);
       const target = mod[workflow.exportName];
       if (!isRunnable(target)) {
@@ -81,9 +86,23 @@ async function sourceTarget(file: string, name: string | undefined): Promise<Run
               : ""),
         );
       }
+      if (opts?.threads && target.graph.kind === "dag" && !target.graph.module?.module) {
+        return withModule(target, { ...workflow.graph.module, module: path.resolve(file) });
+      }
       return target;
     },
   };
+}
+
+/** The same DAG, its graph carrying the module reference worker threads import it by. */
+function withModule(target: Runnable, module: NonNullable<Graph["module"]>): Runnable {
+  const dag = target as unknown as AnyDag;
+  const impls: Record<string, NodeImpl> = {};
+  for (const node of dag.graph.nodes) {
+    const impl = dag.impl(node.name);
+    if (impl) impls[node.name] = impl;
+  }
+  return dagFromGraph({ ...dag.graph, module }, impls) as unknown as Runnable;
 }
 
 async function moduleTarget(file: string, options: TargetOptions): Promise<RunTarget> {

@@ -7,7 +7,16 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 import { Writable } from "node:stream";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { dag, fsm, graphToJson, graphToYaml, next, stop, type RunEvent } from "weftjs";
+import {
+  closeThreadPool,
+  dag,
+  fsm,
+  graphToJson,
+  graphToYaml,
+  next,
+  stop,
+  type RunEvent,
+} from "weftjs";
 import { runCli } from "../../compiler/cli/program.js";
 import { createProgress } from "../../compiler/cli/progress.js";
 
@@ -61,7 +70,8 @@ beforeAll(() => {
   );
 });
 
-afterAll(() => {
+afterAll(async () => {
+  await closeThreadPool();
   delete (globalThis as Record<string, unknown>)[FAIL_FLAG];
   rmSync(dir, { recursive: true, force: true });
 });
@@ -109,6 +119,23 @@ describe("weft run of a graph file", () => {
     const r = await cli("run", "examples/etl.ts", "--registry", "x.js");
     expect(r.code).toBe(1);
     expect(r.err).toContain("--registry applies to graph files");
+  });
+});
+
+describe("weft run --mode threads", () => {
+  it("runs a .ts workflow declared without { module } using the module the compiler recorded (was: asks for { module: import.meta.url })", async () => {
+    const r = await cli(
+      "run",
+      "test/fixtures/cli-threads/no-module.ts",
+      "--mode",
+      "threads",
+      "--input",
+      '{"n":4}',
+      "--no-progress",
+    );
+    expect(r.err).not.toContain("module reference");
+    expect(r.code).toBe(0);
+    expect(JSON.parse(r.out)).toMatchObject({ status: "completed", output: 30 });
   });
 });
 

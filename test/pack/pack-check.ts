@@ -39,10 +39,23 @@ const STEP_TIMEOUT_MS = 300_000;
 
 let failures = 0;
 const started = Date.now();
+/**
+ * Timing limits are judged only on a machine that is not overloaded: with more runnable processes
+ * than cores, a miss is printed as WARN with the load, not counted as a failure.
+ */
+const cores = os.cpus().length;
+const load = (): number => os.loadavg()[0];
 
 function report(ok: boolean, what: string, detail = ""): void {
   if (!ok) failures++;
   console.log(`${ok ? "ok  " : "FAIL"} ${what}${detail ? `  ${detail}` : ""}`);
+}
+
+function reportTiming(ok: boolean, what: string, detail: string): void {
+  if (ok || load() <= cores) return report(ok, what, detail);
+  console.log(
+    `WARN ${what}  ${detail}  (load average ${load().toFixed(1)} on ${cores} cores: not judged)`,
+  );
 }
 
 function run(
@@ -174,7 +187,7 @@ function main(): void {
   }
   if (times.length > 0) {
     const best = Math.min(...times);
-    report(
+    reportTiming(
       best < LIMITS.importMs,
       'import { dag } from "weftjs"',
       `${best.toFixed(1)} ms best of ${times.length} (all: ${times.map((t) => t.toFixed(0)).join(", ")} ms; limit 50 ms)`,
