@@ -36,7 +36,7 @@ export function checkWorkflow(w: ExtractedWorkflow, checker: ts.TypeChecker): Di
         : (w.graph.nodes[at[1] as number]?.source ?? w.graph.source),
     ),
   );
-  if (w.graph.kind === "dag") out.push(...unusedResults(w));
+  if (w.graph.kind === "dag") out.push(...unknownInputFields(w), ...unusedResults(w));
   if (w.durable) out.push(...unstorableOutputs(w, checker));
   for (const issue of w.schemaIssues) {
     out.push(
@@ -74,6 +74,52 @@ function issueLocation(w: ExtractedWorkflow, issue: GraphIssue): SourceLocation 
   }
 }
 
+/**
+ * WEFT008: `"input.pth"` where the input type has no `pth` (the type checker says so too, but
+ * through aliases; the run would pass `undefined`). Checked against the input's JSON Schema when it
+ * is an object with a closed set of fields.
+ */
+function unknownInputFields(w: ExtractedWorkflow): Diagnostic[] {
+  const schema = w.inputSchema;
+  const fields = schema.properties ? Object.keys(schema.properties) : undefined;
+  if (schema.type !== "object" || !fields || schema.additionalProperties !== false) return [];
+  const g = w.graph;
+  const typeText = g.input?.type ? ` ${g.input.type}` : "";
+  const out: Diagnostic[] = [];
+  for (const e of g.edges) {
+    if (e.from !== INPUT || e.port === undefined) continue;
+    const field = e.port.split(".")[0];
+    if (fields.includes(field)) continue;
+    const near = nearestName(field, fields);
+    const hint = near ? `did you mean 'input.${near}'?` : `its fields: ${fields.join(", ")}`;
+    out.push(
+      diagnostic(
+        "WEFT008",
+        `workflow '${g.name}': node '${e.to}' reads 'input.${e.port}', but the input type${typeText} has no field '${field}'; ${hint}`,
+        w.facts.edgeSources.get(e) ?? g.nodes.find((n) => n.name === e.to)?.source ?? g.source,
+        g.name,
+      ),
+    );
+  }
+  return out;
+}
+
+/**
+ * Nodes a dangling reference most likely meant (`"laod"` for `load`): their result only looks
+ * unused because of the typo, which WEFT001 already reports.
+ */
+function typoTargets(g: Graph): Set<string> {
+  const names = g.nodes.map((n) => n.name);
+  const known = new Set(names);
+  const meant = new Set<string>();
+  for (const e of g.edges) {
+    if (e.from === INPUT || known.has(e.from)) continue;
+    const near = nearestName(e.from, names);
+    if (near) meant.add(near);
+  }
+  return meant;
+}
+
 /** WEFT102 and WEFT101: results and select cases nothing consumes. */
 function unusedResults(w: ExtractedWorkflow): Diagnostic[] {
   const g = w.graph;
@@ -85,9 +131,10 @@ function unusedResults(w: ExtractedWorkflow): Diagnostic[] {
     set.add(e.port?.split(".")[0]);
     consumers.set(e.from, set);
   }
+  const meant = typoTargets(g);
   for (const n of g.nodes) {
     const used = consumers.get(n.name);
-    if (!used && n.name !== g.output && !sideEffectOnly(n)) {
+    if (!used && n.name !== g.output && !sideEffectOnly(n) && !meant.has(n.name)) {
       out.push(
         diagnostic(
           "WEFT102",
