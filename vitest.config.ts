@@ -11,8 +11,9 @@ if (!process.env.NODE_OPTIONS?.includes(`--conditions=${CONDITION}`)) {
 process.env.WEFT_SOURCE = "1";
 
 export default defineConfig({
-  resolve: { conditions: [CONDITION, "module", "node", "default"] },
-  ssr: { resolve: { conditions: [CONDITION, "module", "node", "default"] } },
+  // Vite's default conditions, after ours (setting them for SSR as well changes how dependencies
+  // such as @opentelemetry/api are resolved, to builds Node cannot load).
+  resolve: { conditions: [CONDITION, "module", "browser", "development|production"] },
   test: {
     include: ["test/**/*.test.ts"],
     testTimeout: 60_000,
