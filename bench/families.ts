@@ -1,4 +1,5 @@
 /** Every benchmark family, in the order of the report. */
+import { cli } from "./cli.js";
 import type { Family } from "./lib/report.js";
 import { distributed } from "./distributed.js";
 import { memory } from "./memory.js";
@@ -24,4 +25,5 @@ export const FAMILIES: Family[] = [
   tasks,
   serveFamily,
   distributed,
+  cli,
 ];

@@ -24,6 +24,7 @@ const FAMILY_IDS = [
   "tasks",
   "serve",
   "distributed",
+  "cli",
 ];
 
 const PACKAGES = ["tinybench", "xstate", "@langchain/langgraph", "@langchain/core", "@mastra/core"];

@@ -16,6 +16,7 @@ export const DIAGNOSTIC_CODES = {
   WEFT006: "output node does not exist",
   WEFT007: "two workflows with the same name",
   WEFT008: "more graph problems than are listed",
+  WEFT009: "reference to an input field the input type does not have",
   // State machines.
   WEFT010: "state unreachable from the initial state",
   WEFT011: "state that can never stop",

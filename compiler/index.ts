@@ -1,10 +1,10 @@
 /**
- * weft's build-time compiler (`import … from "weft/compiler"`): reads workflows from TypeScript
+ * weft's build-time compiler (`import … from "weftjs/compiler"`): reads workflows from TypeScript
  * source without running them and emits graphs, plans, diagrams and input schemas.
  *
  * @example
  * ```ts
- * import { WeftProject, compile, formatDiagnostic } from "weft/compiler";
+ * import { WeftProject, compile, formatDiagnostic } from "weftjs/compiler";
  * const session = new WeftProject({ root: process.cwd() });
  * const result = await compile(session, { paths: ["src/workflows"], out: "generated/weft" });
  * for (const d of result.diagnostics) console.log(formatDiagnostic(d));

@@ -29,7 +29,7 @@ const SOURCE_EXT = /\.(ts|tsx|mts|cts)$/;
 const DECLARATION = /\.d\.[cm]?ts$/;
 /** A cheap textual test for files that may declare workflows (they import weft). */
 const IMPORTS_WEFT =
-  /from\s*["'](weft(\/[^"']*)?|[^"']*\bsrc(\/index(\.[jt]s)?|\/(dag|fsm)\/[^"']*)?)["']/;
+  /from\s*["'](weft(js)?(\/[^"']*)?|[^"']*\bsrc(\/index(\.[jt]s)?|\/(dag|fsm)\/[^"']*)?)["']/;
 
 /**
  * A compiler session over one project.

@@ -2,7 +2,7 @@
  * A conditional flow: refunds under a limit are paid automatically, larger ones go to review.
  * Run: npx tsx examples/conditional.ts
  */
-import { branch, dag } from "../src/index.js";
+import { branch, dag } from "weftjs";
 import { isMain } from "./main.js";
 
 export interface Refund {

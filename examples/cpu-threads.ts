@@ -10,7 +10,7 @@
  * Run: npx tsx examples/cpu-threads.ts [limit]   (default 6,500,000: about 200 ms per part)
  */
 import os from "node:os";
-import { closeThreadPool, dag, warmThreadPool } from "../src/index.js";
+import { closeThreadPool, dag, warmThreadPool } from "weftjs";
 import { isMain } from "./main.js";
 
 const BLOCK = 1_000;

@@ -8,7 +8,7 @@
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { machine, type SnapshotOf } from "../src/index.js";
+import { machine, type SnapshotOf } from "weftjs";
 import { isMain } from "./main.js";
 
 export interface Release {

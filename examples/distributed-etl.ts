@@ -9,7 +9,7 @@
  *
  * Or all in one process (a worker and a run): npx tsx examples/distributed-etl.ts
  */
-import { dag } from "../src/index.js";
+import { dag } from "weftjs";
 import { isMain } from "./main.js";
 
 export interface Sale {
@@ -51,7 +51,7 @@ export const regionalSales = dag<{ day: string }>("regional_sales")
   .build();
 
 if (isMain(import.meta.url)) {
-  const { redisEngine } = await import("../src/distributed/index.js");
+  const { redisEngine } = await import("weftjs/distributed");
   const engine = redisEngine({ prefix: "weft-example" });
   const worker = engine.worker([regionalSales], { concurrency: 4 });
   const run = await (await engine.start(regionalSales, { day: "2026-01-31" })).result();

@@ -4,7 +4,7 @@
  */
 import { readFile } from "node:fs/promises";
 import { fileURLToPath } from "node:url";
-import { branch, dag } from "../src/index.js";
+import { branch, dag } from "weftjs";
 import { isMain } from "./main.js";
 
 export interface Row {

@@ -2,7 +2,7 @@
  * A flaky service behind retries and a circuit breaker, with a fallback when it stays down.
  * Run: npx tsx examples/flaky-service.ts
  */
-import { dag, resetCircuitBreakers, type RunEvent } from "../src/index.js";
+import { dag, resetCircuitBreakers, type RunEvent } from "weftjs";
 import { isMain } from "./main.js";
 
 /** A fake exchange-rate service: fails `failuresLeft` times, then answers. */

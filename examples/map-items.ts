@@ -2,7 +2,7 @@
  * A map over items: resize every image of an album, at most 3 at a time, then summarise.
  * Run: npx tsx examples/map-items.ts
  */
-import { dag } from "../src/index.js";
+import { dag } from "weftjs";
 import { isMain } from "./main.js";
 
 export interface Image {

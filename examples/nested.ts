@@ -2,7 +2,7 @@
  * A nested workflow: an order pipeline runs a reusable pricing workflow as one node.
  * Run: npx tsx examples/nested.ts
  */
-import { dag } from "../src/index.js";
+import { dag } from "weftjs";
 import { isMain } from "./main.js";
 
 export interface Line {

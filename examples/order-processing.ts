@@ -6,7 +6,7 @@
  * typed from the earlier handlers (and from what `onError` supplies).
  * Run: npx tsx examples/order-processing.ts
  */
-import { fsm, next, stop, type RunEvent } from "../src/index.js";
+import { fsm, next, stop, type RunEvent } from "weftjs";
 import { isMain } from "./main.js";
 
 export interface Order {

@@ -2,7 +2,7 @@
  * Parallel branches that merge: three independent lookups run at once and a report joins them.
  * Run: npx tsx examples/parallel-merge.ts
  */
-import { dag } from "../src/index.js";
+import { dag } from "weftjs";
 import { isMain } from "./main.js";
 
 const sleep = (ms: number, signal: AbortSignal) =>

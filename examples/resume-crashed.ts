@@ -5,7 +5,7 @@
  *
  * Run twice: npx tsx examples/resume-crashed.ts /tmp/report.sqlite
  */
-import { dag, sqliteStore } from "../src/index.js";
+import { dag, sqliteStore } from "weftjs";
 import { isMain } from "./main.js";
 
 export function report(log: string[], crash = false) {

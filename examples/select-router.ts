@@ -2,7 +2,7 @@
  * A select router: support tickets go to billing, engineering or the front desk.
  * Run: npx tsx examples/select-router.ts
  */
-import { dag, select } from "../src/index.js";
+import { dag, select } from "weftjs";
 import { isMain } from "./main.js";
 
 export interface Ticket {

@@ -10,8 +10,8 @@
  * `npx tsx examples/server.ts --demo` starts the server on a free port, starts one run over HTTP,
  * prints its events as they stream, then the finished record, and stops.
  */
-import { dag } from "../src/index.js";
-import { serve } from "../src/serve/index.js";
+import { dag } from "weftjs";
+import { serve } from "weftjs/serve";
 import { etl } from "./etl.js";
 import { isMain } from "./main.js";
 

@@ -4,7 +4,7 @@
  * handler per call (for debugging, or a human in the loop).
  * Run: npx tsx examples/traffic-light.ts
  */
-import { fsm, next, stop } from "../src/index.js";
+import { fsm, next, stop } from "weftjs";
 import { isMain } from "./main.js";
 
 export const light = fsm<{ limit: number }>("traffic_light")

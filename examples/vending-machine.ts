@@ -4,7 +4,7 @@
  * wildcard transition takes the machine out of service from any state.
  * Run: npx tsx examples/vending-machine.ts
  */
-import { machine } from "../src/index.js";
+import { machine } from "weftjs";
 import { isMain } from "./main.js";
 
 export interface Vending {

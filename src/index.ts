@@ -3,7 +3,7 @@
  *
  * @example
  * ```ts
- * import { dag } from "weft";
+ * import { dag } from "weftjs";
  * const wf = dag<{ n: number }>("double").node("twice", { n: "input.n" }, ({ n }) => n * 2).build();
  * const run = await wf.run({ n: 21 }); // run.output === 42
  * ```

@@ -12,29 +12,9 @@ import { diagnostic, type Diagnostic, type DiagnosticCode } from "../diagnostics
 import type { ExtractedWorkflow } from "../extract/workflow.js";
 import { nearestName } from "../nearest-name.js";
 import { describePath, findUnstorable } from "./storable.js";
+import { graphDiagnostics } from "./graph.js";
 
-const ISSUE_CODES: Record<GraphIssue["code"], DiagnosticCode> = {
-  "dangling-ref": "WEFT001",
-  "unknown-port": "WEFT002",
-  cycle: "WEFT003",
-  "duplicate-node": "WEFT004",
-  "invalid-name": "WEFT005",
-  "missing-output": "WEFT006",
-  "unreachable-state": "WEFT010",
-  "no-stop": "WEFT011",
-  "unknown-state": "WEFT012",
-  "reserved-name": "WEFT005",
-  "too-many-issues": "WEFT008",
-};
-
-/** Fix hints appended to graph errors. */
-const HINTS: Partial<Record<GraphIssue["code"], string>> = {
-  cycle: "a node can depend only on nodes added before it",
-  "duplicate-node": "node names must be unique within a workflow",
-  "missing-output": "name a node of the workflow in .returns()",
-  "unreachable-state": "add a transition into it or remove it",
-  "no-stop": "make a path from it reach a terminal state or a stop(...)",
-};
+export { graphDiagnostics, type GraphPath } from "./graph.js";
 
 /**
  * Every diagnostic of one extracted workflow.
@@ -56,7 +36,7 @@ export function checkWorkflow(w: ExtractedWorkflow, checker: ts.TypeChecker): Di
         : (w.graph.nodes[at[1] as number]?.source ?? w.graph.source),
     ),
   );
-  if (w.graph.kind === "dag") out.push(...unusedResults(w));
+  if (w.graph.kind === "dag") out.push(...unknownInputFields(w), ...unusedResults(w));
   if (w.durable) out.push(...unstorableOutputs(w, checker));
   for (const issue of w.schemaIssues) {
     out.push(
@@ -69,53 +49,6 @@ export function checkWorkflow(w: ExtractedWorkflow, checker: ts.TypeChecker): Di
     );
   }
   return out;
-}
-
-/**
- * Diagnostics from `validateGraph` for a graph and its sub-workflows; `locate` places each issue
- * (a hand-edited graph file has no source, so its caller locates issues in the file instead).
- */
-export function graphDiagnostics(
-  graph: Graph,
-  locate: (issue: GraphIssue, graph: Graph, at: GraphPath) => SourceLocation | undefined,
-): Diagnostic[] {
-  const out: Diagnostic[] = [];
-  // A "did you mean" costs a comparison with every node name; a few are enough to help.
-  let hints = 10;
-  const visit = (g: Graph, prefix: string, at: GraphPath): void => {
-    for (const issue of validateGraph(g)) {
-      const hint =
-        issue.code === "dangling-ref"
-          ? hints-- > 0
-            ? danglingHint(g, issue)
-            : undefined
-          : HINTS[issue.code];
-      const message = `${prefix}${issue.message}${hint ? `; ${hint}` : ""}`;
-      out.push(diagnostic(ISSUE_CODES[issue.code], message, locate(issue, g, at), graph.name));
-    }
-    g.nodes.forEach((n, i) => {
-      if (n.subgraph) {
-        visit(n.subgraph, `${prefix}in sub-workflow '${n.subgraph.name}' of node '${n.name}': `, [
-          ...at,
-          "nodes",
-          i,
-          "subgraph",
-        ]);
-      }
-    });
-  };
-  visit(graph, `workflow '${graph.name}': `, []);
-  return out;
-}
-
-/** Where a (sub-)graph sits inside the root graph: `["nodes", 3, "subgraph"]`, `[]` for the root. */
-export type GraphPath = readonly (string | number)[];
-
-function danglingHint(g: Graph, issue: GraphIssue): string | undefined {
-  const missing = issue.nodes[1];
-  const known = g.nodes.map((n) => n.name);
-  const near = nearestName(missing, known);
-  return near ? `did you mean '${near}'?` : undefined;
 }
 
 /** Where an issue of an extracted workflow is written in source. */
@@ -141,6 +74,52 @@ function issueLocation(w: ExtractedWorkflow, issue: GraphIssue): SourceLocation 
   }
 }
 
+/**
+ * WEFT009: `"input.pth"` where the input type has no `pth` (the type checker says so too, but
+ * through aliases; the run would pass `undefined`). Checked against the input's JSON Schema when it
+ * is an object with a closed set of fields.
+ */
+function unknownInputFields(w: ExtractedWorkflow): Diagnostic[] {
+  const schema = w.inputSchema;
+  const fields = schema.properties ? Object.keys(schema.properties) : undefined;
+  if (schema.type !== "object" || !fields || schema.additionalProperties !== false) return [];
+  const g = w.graph;
+  const typeText = g.input?.type ? ` ${g.input.type}` : "";
+  const out: Diagnostic[] = [];
+  for (const e of g.edges) {
+    if (e.from !== INPUT || e.port === undefined) continue;
+    const field = e.port.split(".")[0];
+    if (fields.includes(field)) continue;
+    const near = nearestName(field, fields);
+    const hint = near ? `did you mean 'input.${near}'?` : `its fields: ${fields.join(", ")}`;
+    out.push(
+      diagnostic(
+        "WEFT009",
+        `workflow '${g.name}': node '${e.to}' reads 'input.${e.port}', but the input type${typeText} has no field '${field}'; ${hint}`,
+        w.facts.edgeSources.get(e) ?? g.nodes.find((n) => n.name === e.to)?.source ?? g.source,
+        g.name,
+      ),
+    );
+  }
+  return out;
+}
+
+/**
+ * Nodes a dangling reference most likely meant (`"laod"` for `load`): their result only looks
+ * unused because of the typo, which WEFT001 already reports.
+ */
+function typoTargets(g: Graph): Set<string> {
+  const names = g.nodes.map((n) => n.name);
+  const known = new Set(names);
+  const meant = new Set<string>();
+  for (const e of g.edges) {
+    if (e.from === INPUT || known.has(e.from)) continue;
+    const near = nearestName(e.from, names);
+    if (near) meant.add(near);
+  }
+  return meant;
+}
+
 /** WEFT102 and WEFT101: results and select cases nothing consumes. */
 function unusedResults(w: ExtractedWorkflow): Diagnostic[] {
   const g = w.graph;
@@ -152,9 +131,10 @@ function unusedResults(w: ExtractedWorkflow): Diagnostic[] {
     set.add(e.port?.split(".")[0]);
     consumers.set(e.from, set);
   }
+  const meant = typoTargets(g);
   for (const n of g.nodes) {
     const used = consumers.get(n.name);
-    if (!used && n.name !== g.output && !sideEffectOnly(n)) {
+    if (!used && n.name !== g.output && !sideEffectOnly(n) && !meant.has(n.name)) {
       out.push(
         diagnostic(
           "WEFT102",

@@ -1,5 +1,5 @@
 /** `weft compile`: emit graphs, plans, diagrams and schemas; `--check` for CI; `--watch`. */
-import { existsSync, statSync, watch, type FSWatcher } from "node:fs";
+import { existsSync, readdirSync, statSync, watch, type FSWatcher } from "node:fs";
 import path from "node:path";
 import pc from "picocolors";
 import { compile, type CompileResult } from "../compile.js";
@@ -15,6 +15,8 @@ export interface CompileCommandOptions {
   watch?: boolean;
   root?: string;
   tsconfig?: string;
+  /** Ends `--watch` (default: SIGINT). */
+  signal?: AbortSignal;
 }
 
 /** Runs `weft compile` once (or until interrupted, with `--watch`); resolves to the exit code. */
@@ -40,7 +42,7 @@ export async function compileCommand(
   };
   const code = await once();
   if (!options.watch) return code;
-  return watchAndRecompile(session, paths, options.out, once, io);
+  return watchAndRecompile(session, paths, options.out, once, io, options.signal);
 }
 
 function report(result: CompileResult, check: boolean, ms: number, io: CliIO): void {
@@ -71,13 +73,19 @@ function report(result: CompileResult, check: boolean, ms: number, io: CliIO): v
   }
 }
 
-/** Recompiles whenever a source file under `paths` changes, until SIGINT. */
+/**
+ * Recompiles whenever a source file under `paths` (or a module they import) changes, until SIGINT
+ * or `signal`. Every folder is watched on its own, not recursively and not file by file: Node's
+ * recursive watch on Linux, like a watch on a file, loses a file that an editor's atomic save
+ * (write a copy, rename it over the file) or `sed -i` replaces, and misses later writes to it.
+ */
 function watchAndRecompile(
   session: WeftProject,
   paths: string[],
   out: string,
   once: () => Promise<number>,
   io: CliIO,
+  signal?: AbortSignal,
 ): Promise<number> {
   const outDir = path.resolve(session.root, out);
   const watchers: FSWatcher[] = [];
@@ -98,42 +106,56 @@ function watchAndRecompile(
       });
     }, 100);
   };
-  const onChange = (dir: string) => (_event: string, name: string | null) => {
-    if (name && path.resolve(dir, name).startsWith(outDir)) return;
-    schedule(name);
+  const watchedDirs = new Set<string>();
+  const watchDir = (dir: string): void => {
+    if (watchedDirs.has(dir) || !existsSync(dir)) return;
+    watchedDirs.add(dir);
+    watchers.push(
+      watch(dir, (event, name) => {
+        if (!name) return schedule(null);
+        const full = path.resolve(dir, name);
+        if (full === outDir || full.startsWith(outDir + path.sep)) return;
+        // A folder created under a watched one is watched from now on.
+        if (event === "rename" && statSync(full, { throwIfNoEntry: false })?.isDirectory()) {
+          watchTree(full);
+        }
+        schedule(name);
+      }),
+    );
+  };
+  const watchTree = (dir: string): void => {
+    watchDir(dir);
+    for (const entry of readdirSync(dir, { withFileTypes: true })) {
+      if (!entry.isDirectory() || entry.name === "node_modules" || entry.name.startsWith(".")) {
+        continue;
+      }
+      const sub = path.join(dir, entry.name);
+      if (sub !== outDir) watchTree(sub);
+    }
   };
   const roots = (paths.length > 0 ? paths : ["."])
     .map((p) => path.resolve(session.root, p))
     .filter((p) => existsSync(p));
   for (const full of roots) {
-    watchers.push(
-      watch(
-        full,
-        { recursive: true },
-        onChange(statSync(full).isDirectory() ? full : path.dirname(full)),
-      ),
-    );
+    if (statSync(full).isDirectory()) watchTree(full);
+    else watchDir(path.dirname(full));
   }
   // Imported helpers outside the compiled paths change workflow types too: watch their folders.
-  const watchedDirs = new Set<string>();
   const watchImports = (): void => {
-    const covered = (dir: string) =>
-      roots.some((full) => dir === full || dir.startsWith(full + path.sep));
-    for (const file of session.trackedFiles()) {
-      const dir = path.dirname(file);
-      if (watchedDirs.has(dir) || covered(dir) || !existsSync(dir)) continue;
-      watchedDirs.add(dir);
-      watchers.push(watch(dir, onChange(dir)));
-    }
+    for (const file of session.trackedFiles()) watchDir(path.dirname(file));
   };
   watchImports();
   afterEach = watchImports;
   io.out.write(pc.dim("watching for changes (Ctrl-C to stop)\n"));
   return new Promise((resolve) => {
-    process.once("SIGINT", () => {
+    const stop = (): void => {
+      process.off("SIGINT", stop);
+      signal?.removeEventListener("abort", stop);
       for (const w of watchers) w.close();
       if (timer) clearTimeout(timer);
-      resolve(0);
-    });
+      void running.then(() => resolve(0));
+    };
+    process.once("SIGINT", stop);
+    signal?.addEventListener("abort", stop, { once: true });
   });
 }

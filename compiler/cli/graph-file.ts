@@ -6,7 +6,8 @@ import { checkGraph } from "../../src/serialize/graph-shape.js";
 import { formatPath } from "../../src/serialize/path.js";
 import { readDocument } from "../../src/serialize/read-document.js";
 import { ShapeContext } from "../../src/serialize/shape.js";
-import { graphDiagnostics, issueField } from "../checks/index.js";
+import { issueField } from "../../src/graph/issue-field.js";
+import { graphDiagnostics } from "../checks/graph.js";
 import { diagnostic, type Diagnostic } from "../diagnostics.js";
 import { readFileBytes } from "./read-bytes.js";
 

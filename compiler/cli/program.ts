@@ -1,12 +1,12 @@
-/** The `weft` command line: compile, run, viz, validate. */
+/**
+ * The `weft` command line: compile, run, runs, viz, validate. Each command's module is imported
+ * when it runs, so `weft --help` or `weft run` of a compiled graph never loads the compiler
+ * (ts-morph, TypeScript).
+ */
 import { readFileSync } from "node:fs";
 import { Command, CommanderError } from "commander";
-import { compileCommand } from "./compile-command.js";
 import { CliError, processIO, type CliIO } from "./output.js";
-import { runCommand } from "./run-command.js";
-import { serveCommand } from "./serve-command.js";
-import { validateCommand } from "./validate-command.js";
-import { vizCommand } from "./viz-command.js";
+import { withPeer } from "./peers.js";
 import { registerWorkerCommand } from "./worker-command.js";
 
 /**
@@ -51,6 +51,11 @@ export async function runCli(argv: string[], io: CliIO = processIO): Promise<num
       "tsconfig.json to take compiler options from (default: <root>/tsconfig.json)",
     )
     .action(async (paths: string[], opts) => {
+      const { compileCommand } = await withPeer(
+        "ts-morph",
+        "weft compile",
+        () => import("./compile-command.js"),
+      );
       code = await compileCommand(paths, opts, io);
     });
 
@@ -59,8 +64,15 @@ export async function runCli(argv: string[], io: CliIO = processIO): Promise<num
     .description(
       "validate the input against the workflow's input type, run it, and print the run record as JSON",
     )
-    .argument("<file>", "TypeScript module exporting the workflow, or a task workflow (.yaml)")
+    .argument(
+      "<file>",
+      "TypeScript or JavaScript module exporting the workflow, a graph file from weft compile (with --registry), or a task workflow (.yaml)",
+    )
     .option("--workflow <name>", "workflow (or export) name when the file has several")
+    .option(
+      "--registry <module>",
+      "for a graph file: the module exporting its node functions by name",
+    )
     .option("--input <json>", "run input as JSON")
     .option("--input-file <file>", "file holding the run input as JSON")
     .option("--mode <mode>", "sequential | parallel | threads")
@@ -70,6 +82,10 @@ export async function runCli(argv: string[], io: CliIO = processIO): Promise<num
     .option(
       "--resume [runId]",
       "finish a checkpointed run (needs --checkpoint; task files: the latest unfinished run by default)",
+    )
+    .option(
+      "--run-id <id>",
+      "id of the new run (default: a random UUID); task files: the run --status/--cancel act on",
     )
     .option("--no-progress", "plain progress lines even on a terminal")
     .option(
@@ -81,23 +97,50 @@ export async function runCli(argv: string[], io: CliIO = processIO): Promise<num
     .option("--output <file>", "task files: write the results as JSON to this file")
     .option("--status", "task files: show a run recorded in --checkpoint")
     .option("--cancel", "task files: cancel a run recorded in --checkpoint")
-    .option("--run-id <id>", "task files: the run --status/--cancel act on (default: the latest)")
     .option("--redis <url>", "run on distributed workers (weft worker) through this Redis")
     .option("--prefix <prefix>", "with --redis: key prefix shared with the workers", "weft")
     .action(async (file: string, opts) => {
+      const { runCommand } = await import("./run-command.js");
       code = await runCommand(file, opts, io);
     });
   registerWorkerCommand(program, io, (c) => (code = c));
+
+  const runs = program
+    .command("runs")
+    .description("list and show the runs journaled in a checkpoint file (weft run --checkpoint)");
+  runs
+    .command("list")
+    .description("one line per run, newest first")
+    .requiredOption("--checkpoint <file>", "the SQLite checkpoint file")
+    .option("--workflow <name>", "only runs of this workflow")
+    .option("--status <status>", "only runs with this status (running, completed, failed, ...)")
+    .action(async (opts) => {
+      const { runsListCommand } = await import("./runs-command.js");
+      code = runsListCommand(opts, io);
+    });
+  runs
+    .command("show")
+    .description("a run's status and journal, one line per node")
+    .argument("<runId>", "the run's id (weft runs list shows them)")
+    .requiredOption("--checkpoint <file>", "the SQLite checkpoint file")
+    .action(async (runId: string, opts) => {
+      const { runsShowCommand } = await import("./runs-command.js");
+      code = runsShowCommand(runId, opts, io);
+    });
 
   program
     .command("viz")
     .description("draw a workflow from source (read without running it) or from a graph file")
     .argument("<file>", "TypeScript module, or a .graph.json / .graph.yaml file")
-    .requiredOption("-f, --format <format>", "mermaid | dot | svg | html")
+    .option(
+      "-f, --format <format>",
+      "mermaid | dot | svg | html (default: from the --out extension, else mermaid)",
+    )
     .option("--workflow <name>", "workflow (or export) name when the file has several")
     .option("--run <file>", "overlay a run record (the JSON weft run prints)")
     .option("-o, --out <file>", "write to this file instead of stdout")
     .action(async (file: string, opts) => {
+      const { vizCommand } = await import("./viz-command.js");
       code = await vizCommand(file, opts, io);
     });
 
@@ -106,6 +149,7 @@ export async function runCli(argv: string[], io: CliIO = processIO): Promise<num
     .description("check workflows in source, or graph files, and report problems")
     .argument("<files...>", "TypeScript modules, .json or .yaml graph files")
     .action(async (files: string[]) => {
+      const { validateCommand } = await import("./validate-command.js");
       code = await validateCommand(files, io);
     });
 
@@ -125,6 +169,11 @@ export async function runCli(argv: string[], io: CliIO = processIO): Promise<num
     .option("--body-limit <bytes>", "largest request body")
     .option("--no-resume", "leave runs a crashed server left unfinished as 'interrupted'")
     .action(async (files: string[], opts) => {
+      const { serveCommand } = await withPeer(
+        "ts-morph",
+        "weft serve",
+        () => import("./serve-command.js"),
+      );
       code = await serveCommand(files, opts, io);
     });
 

@@ -20,6 +20,10 @@ export interface ProgressOptions {
   stream: NodeJS.WritableStream & { isTTY?: boolean };
   /** Redraw in place; default: whether the stream is a terminal. */
   live?: boolean;
+  /** Nodes a resumed run takes from its checkpoint (counted as done from the start). */
+  restored?: number;
+  /** Command that resumes this run, less the run id (printed with the id when the run starts). */
+  resumeHint?: string;
 }
 
 const SPINNER = ["⠋", "⠙", "⠹", "⠸", "⠼", "⠴", "⠦", "⠧", "⠇", "⠏"];
@@ -39,7 +43,8 @@ export function createProgress(options: ProgressOptions): ProgressDisplay {
   const live = options.live ?? stream.isTTY === true;
   const started = Date.now();
   const running = new Set<string>();
-  let done = 0;
+  const restored = options.restored ?? 0;
+  let done = restored;
   let failed = 0;
   let skipped = 0;
   let frame = 0;
@@ -75,10 +80,22 @@ export function createProgress(options: ProgressOptions): ProgressDisplay {
   return {
     onEvent(event) {
       switch (event.type) {
-        case "run-start":
-          if (!live)
-            plain(`run ${event.runId} of ${event.workflow} started (${total ?? "?"} nodes)`);
+        case "run-start": {
+          // The id is printed in both modes: it is what --resume and `weft runs show` take.
+          const size = total === undefined ? "" : ` (${total} nodes)`;
+          const line =
+            options.restored !== undefined
+              ? `run ${event.runId} of ${event.workflow} resumed: ${restored} node${restored === 1 ? "" : "s"} restored from the checkpoint${size}`
+              : `run ${event.runId} of ${event.workflow} started${size}`;
+          if (live) stream.write(`\r\x1b[K${line}\n`);
+          else plain(line);
+          if (options.resumeHint) {
+            const hint = `if interrupted, resume with: ${options.resumeHint} ${event.runId}`;
+            if (live) stream.write(`${pc.dim(hint)}\n`);
+            else plain(hint);
+          }
           break;
+        }
         case "node-start":
           running.add(event.node);
           if (!live)
@@ -105,7 +122,8 @@ export function createProgress(options: ProgressOptions): ProgressDisplay {
         case "node-retry":
           if (!live)
             plain(
-              `${event.node} attempt ${event.attempt} failed (${event.error.message}); retrying in ${event.delayMs} ms`,
+              // The event carries the attempt about to start; the one that failed is the one before.
+              `${event.node} attempt ${event.attempt - 1} failed (${event.error.message}); retrying in ${Math.round(event.delayMs)} ms`,
             );
           break;
         case "progress": {

@@ -1,51 +1,42 @@
 /**
- * `weft run FILE`: validates the input against the workflow's schema (computed from its types,
- * before anything is loaded), then imports the module, runs the workflow with live progress and
- * prints the run record as JSON.
+ * `weft run FILE`: validates the input against the workflow's schema (from its types or the
+ * compiled schema, before anything is loaded), then loads the workflow (see run-target.ts), runs
+ * it with live progress and prints the run record as JSON.
  */
 import path from "node:path";
-import { pathToFileURL } from "node:url";
-import type { Graph } from "../../src/graph/types.js";
-import type { RunEvent, RunRecord } from "../../src/run/types.js";
-import { runRecordToJson } from "../../src/serialize/index.js";
+import type { RunEvent } from "../../src/run/types.js";
+import { runRecordToJson } from "../../src/serialize/run-record.js";
 import { decodeUtf8 } from "../../src/serialize/utf8.js";
 import { reviveDates } from "../schema/revive.js";
 import type { JsonSchema } from "../schema/types.js";
 import { validateJson } from "../schema/validate.js";
 import { CliError, type CliIO } from "./output.js";
-import { pickWorkflow } from "./pick.js";
-import { readFileBytes } from "./read-bytes.js";
 import { createProgress } from "./progress.js";
+import { readFileBytes } from "./read-bytes.js";
+import { openCheckpoint } from "./runs-command.js";
+import { runTarget, type RunOutcome } from "./run-target.js";
 import { isTaskFile } from "./task-file.js";
 
 /** Options of `weft run`. */
 export interface RunCommandOptions {
   workflow?: string;
+  /** Module exporting the node functions of a graph file. */
+  registry?: string;
   input?: string;
   inputFile?: string;
   mode?: string;
   concurrency?: string;
   trace?: string;
   checkpoint?: string;
+  /** A run id; task files may give none (the latest unfinished run). */
   resume?: string | boolean;
+  /** Id of the new run (default: a random UUID). */
+  runId?: string;
   /** Force plain progress lines (default: live on a terminal). */
   progress?: boolean;
   /** Run on distributed workers through this Redis server, under this key prefix. */
   redis?: string;
   prefix?: string;
-}
-
-/** What a loaded module's workflow export offers (a DAG or a function-return machine). */
-interface Runnable {
-  graph: Graph;
-  run(
-    input: unknown,
-    options: Record<string, unknown>,
-  ): Promise<{ toJSON(): RunRecord; status: string }>;
-  resume?(
-    runId: string,
-    options: Record<string, unknown>,
-  ): Promise<{ toJSON(): RunRecord; status: string }>;
 }
 
 const OK_STATUSES = new Set(["completed", "stopped", "terminal"]);
@@ -66,6 +57,9 @@ export async function runCommand(
   }
   if (options.resume !== undefined && options.checkpoint === undefined) {
     throw new CliError("--resume needs --checkpoint FILE (the store the run was journaled to)");
+  }
+  if (options.resume !== undefined && options.runId !== undefined) {
+    throw new CliError("--resume names the run to finish; drop --run-id");
   }
   const mode = options.mode;
   if (mode !== undefined && mode !== "sequential" && mode !== "parallel" && mode !== "threads") {
@@ -88,43 +82,31 @@ export async function runCommand(
   }
   const raw = readInput(options);
 
-  // 1. The schema, from the types, without running anything.
-  const { workflow } = pickWorkflow(file, options.workflow);
-  const name = workflow.graph.name;
-  const schema = workflow.inputSchema;
+  // 1. The schema, from the types or the compiled schema, without running anything.
+  const target = await runTarget(file, options);
+  const name = target.name;
+  const schema = target.schema;
   const errors =
-    options.resume !== undefined ? [] : validateJson(raw === undefined ? null : raw, schema);
+    options.resume !== undefined || schema === undefined
+      ? []
+      : validateJson(raw === undefined ? null : raw, schema);
   if (errors.length > 0) {
-    const where = workflow.graph.source
-      ? ` (${workflow.graph.source.file}:${workflow.graph.source.line})`
-      : "";
-    const noInput = raw === undefined;
     const lines = errors.map((e) => `  ${e.path}: ${e.message}`);
     throw new CliError(
-      noInput
-        ? `workflow '${name}'${where} needs an input: pass --input '<json>' or --input-file FILE (type ${workflow.graph.input?.type ?? "unknown"})`
-        : `invalid input for workflow '${name}'${where}; nothing was run:\n${lines.join("\n")}`,
+      raw === undefined
+        ? `workflow '${name}'${target.where} needs an input: pass --input '<json>' or --input-file FILE (type ${target.inputType ?? "unknown"})`
+        : `invalid input for workflow '${name}'${target.where}; nothing was run:\n${lines.join("\n")}`,
     );
   }
   const input =
-    raw === undefined || (raw === null && isNoInput(schema)) ? undefined : reviveDates(raw, schema);
+    raw === undefined || schema === undefined
+      ? raw
+      : raw === null && isNoInput(schema)
+        ? undefined
+        : reviveDates(raw, schema);
 
-  // 2. Load the module and find the export.
-  const url = pathToFileURL(path.resolve(file)).href;
-  const mod = (await import(url)) as Record<string, unknown>;
-  const target = mod[workflow.exportName] as Runnable | undefined;
-  if (
-    !target ||
-    typeof target !== "object" ||
-    typeof (target as { run?: unknown }).run !== "function"
-  ) {
-    throw new CliError(
-      `export '${workflow.exportName}' of ${file} is not a runnable workflow` +
-        (workflow.graph.kind === "fsm" && workflow.graph.fsm?.style === "event"
-          ? " (event-driven machines are driven with start()/send() from code)"
-          : ""),
-    );
-  }
+  // 2. Load the workflow's code.
+  const workflow = await target.load({ threads: mode === "threads" });
   const isDag = workflow.graph.kind === "dag";
   if (!isDag && (options.trace || mode || concurrency !== undefined)) {
     throw new CliError("--mode, --concurrency and --trace apply to DAG workflows only");
@@ -136,37 +118,55 @@ export async function runCommand(
   }
 
   // 3. Run with progress.
-  const progress = createProgress({
-    total: isDag ? target.graph.nodes.length : undefined,
-    workflow: name,
-    stream: io.err,
-    live: options.progress === false ? false : undefined,
-  });
-  const runOptions: Record<string, unknown> = { onEvent: (e: RunEvent) => progress.onEvent(e) };
-  if (mode) runOptions.mode = mode;
-  if (concurrency !== undefined) runOptions.concurrency = concurrency;
-  if (options.trace) runOptions.trace = path.resolve(options.trace);
-  let store: { close?: () => void } | undefined;
-  if (options.checkpoint) {
-    const { sqliteStore } = await import("../../src/run/store/index.js");
-    store = sqliteStore(path.resolve(options.checkpoint));
-    runOptions.checkpoint = store;
-  }
-  let result: { toJSON(): RunRecord; status: string };
+  const store = options.checkpoint ? openCheckpoint(options.checkpoint) : undefined;
   try {
-    if (options.resume !== undefined) {
-      if (typeof target.resume !== "function")
-        throw new CliError(`workflow '${name}' cannot be resumed`);
-      result = await target.resume(String(options.resume), runOptions);
-    } else {
-      result = await target.run(input, runOptions);
+    const restored =
+      typeof options.resume === "string" && store
+        ? restoredNodes(store, options.resume)
+        : undefined;
+    const progress = createProgress({
+      total: isDag ? workflow.graph.nodes.length : undefined,
+      workflow: name,
+      stream: io.err,
+      live: options.progress === false ? false : undefined,
+      restored,
+      resumeHint:
+        options.checkpoint && options.resume === undefined
+          ? `weft run ${file} --checkpoint ${options.checkpoint} --resume`
+          : undefined,
+    });
+    const runOptions: Record<string, unknown> = {
+      onEvent: (e: RunEvent) => progress.onEvent(e),
+    };
+    if (mode) runOptions.mode = mode;
+    if (concurrency !== undefined) runOptions.concurrency = concurrency;
+    if (options.trace) runOptions.trace = path.resolve(options.trace);
+    if (options.runId !== undefined) runOptions.runId = options.runId;
+    if (store) runOptions.checkpoint = store;
+    let result: RunOutcome;
+    try {
+      if (options.resume !== undefined) {
+        if (typeof workflow.resume !== "function")
+          throw new CliError(`workflow '${name}' cannot be resumed`);
+        result = await workflow.resume(String(options.resume), runOptions);
+      } else {
+        result = await workflow.run(input, runOptions);
+      }
+    } finally {
+      progress.stop();
     }
+    io.out.write(runRecordToJson(result.toJSON()));
+    return OK_STATUSES.has(result.status) ? 0 : 1;
   } finally {
-    progress.stop();
-    store?.close?.();
+    store?.close();
   }
-  io.out.write(runRecordToJson(result.toJSON()));
-  return OK_STATUSES.has(result.status) ? 0 : 1;
+}
+
+/** Nodes of `runId` the checkpoint already holds as completed (the resume will not rerun them). */
+function restoredNodes(store: ReturnType<typeof openCheckpoint>, runId: string): number {
+  const run = store.loadRun(runId);
+  if (!run) throw new CliError(`the checkpoint has no run '${runId}' (weft runs list shows them)`);
+  return run.entries.filter((e) => e.status === "completed").length;
 }
 
 function readInput(options: RunCommandOptions): unknown {

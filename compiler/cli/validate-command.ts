@@ -1,12 +1,14 @@
 /** `weft validate`: checks workflows in source, or a graph document, and prints diagnostics. */
-import { checkWorkflow } from "../checks/index.js";
 import { hasErrors, sortDiagnostics, type Diagnostic } from "../diagnostics.js";
-import { WeftProject } from "../project.js";
 import { isGraphFile, readGraphFile } from "./graph-file.js";
 import { printDiagnostics, type CliIO } from "./output.js";
+import { withPeer } from "./peers.js";
 import { isTaskFile } from "./task-file.js";
 
-/** Runs `weft validate`; resolves to the exit code (1 when there are errors). */
+/**
+ * Runs `weft validate`; resolves to the exit code (1 when there are errors). Graph files are read
+ * without the compiler; TypeScript sources load it (ts-morph).
+ */
 export async function validateCommand(files: string[], io: CliIO): Promise<number> {
   const diagnostics: Diagnostic[] = [];
   const summary: string[] = [];
@@ -30,6 +32,11 @@ export async function validateCommand(files: string[], io: CliIO): Promise<numbe
       );
   }
   if (sources.length > 0) {
+    const [{ checkWorkflow }, { WeftProject }] = await withPeer(
+      "ts-morph",
+      "weft validate of TypeScript source",
+      () => Promise.all([import("../checks/index.js"), import("../project.js")]),
+    );
     const session = new WeftProject();
     const { workflows, diagnostics: found } = session.extract(sources);
     diagnostics.push(...found);

@@ -18,11 +18,12 @@ const DSL_FUNCTIONS = new Map<string, DslFunction>([
 ]);
 
 /**
- * True for a module specifier that provides weft's builders: the package itself (`weft`,
- * `weft/...`) or a path into its sources (`../src/index.js`, `../src/dag/builder.js`, ...).
+ * True for a module specifier that provides weft's builders: the package itself (`weftjs`,
+ * `weftjs/...`; the pre-rename `weft` too) or a path into its sources (`../src/index.js`,
+ * `../src/dag/builder.js`, ...).
  */
 export function isDslModule(specifier: string): boolean {
-  if (specifier === "weft" || specifier.startsWith("weft/")) return true;
+  if (/^weft(js)?(\/|$)/.test(specifier)) return true;
   return (
     /(^|\/)src\/(index|dag\/[\w./-]+|fsm\/[\w./-]+)(\.[cm]?[jt]s)?$/.test(specifier) ||
     /(^|\/)src(\/index)?$/.test(specifier)
@@ -33,7 +34,7 @@ export function isDslModule(specifier: string): boolean {
 export interface DslImports {
   /** Local name -> builder function (`import { dag as d }` gives `d -> dag`). */
   named: Map<string, DslFunction>;
-  /** Local names of namespace imports (`import * as weft from "weft"`). */
+  /** Local names of namespace imports (`import * as weft from "weftjs"`). */
   namespaces: Set<string>;
 }
 

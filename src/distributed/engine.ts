@@ -132,7 +132,7 @@ export interface RedisEngine {
  *
  * @example
  * ```ts
- * import { redisEngine } from "weft/distributed";
+ * import { redisEngine } from "weftjs/distributed";
  * const engine = redisEngine({ connection: "redis://127.0.0.1:6379", prefix: "weft" });
  * const worker = engine.worker([etl, billing], { concurrency: 16 }); // in any number of processes
  * const handle = await engine.start(etl, input, { runId: "nightly-1" });

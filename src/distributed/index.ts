@@ -1,10 +1,10 @@
 /**
  * weft/distributed: runs DAG workflows across worker processes on BullMQ and Redis, and a Redis
- * checkpoint store for local runs. Kept apart from "weft" so BullMQ and ioredis load only here.
+ * checkpoint store for local runs. Kept apart from "weftjs" so BullMQ and ioredis load only here.
  *
  * @example
  * ```ts
- * import { redisEngine } from "weft/distributed";
+ * import { redisEngine } from "weftjs/distributed";
  * const engine = redisEngine({ connection: "redis://127.0.0.1:6379" });
  * const worker = engine.worker([etl]);
  * const run = await (await engine.start(etl, { path: "a.csv" })).result();

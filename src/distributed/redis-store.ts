@@ -89,7 +89,7 @@ return 1`;
  *
  * @example
  * ```ts
- * import { redisStore } from "weft/distributed";
+ * import { redisStore } from "weftjs/distributed";
  * const store = redisStore({ connection: "redis://127.0.0.1:6379" });
  * await wf.run(input, { runId: "r1", checkpoint: store });
  * // after a crash, from any process:

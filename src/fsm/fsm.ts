@@ -4,7 +4,7 @@
  *
  * @example
  * ```ts
- * import { fsm, next, stop } from "weft";
+ * import { fsm, next, stop } from "weftjs";
  * const light = fsm<{ limit: number }>("traffic_light")
  *   .states("red", "green", "yellow")
  *   .initial("red")

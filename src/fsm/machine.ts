@@ -5,7 +5,7 @@
  *
  * @example
  * ```ts
- * import { machine } from "weft";
+ * import { machine } from "weftjs";
  * const door = machine<{ opens: number }>("door")
  *   .states("closed", "open", "locked")
  *   .events("open", "close", "lock", "unlock")

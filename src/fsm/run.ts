@@ -524,7 +524,7 @@ export class Stepper<S extends string, R> implements FsmStepper<S, R> {
       const rec: RunRecord["nodes"][string] = {
         status: failed ? "failed" : list?.length ? "completed" : "pending",
       };
-      if (this.nodeMs[s] !== undefined) rec.ms = this.nodeMs[s];
+      if (this.nodeMs[s] !== undefined) rec.ms = roundMs(this.nodeMs[s]);
       if (this.attempts[s] !== undefined) rec.attempts = this.attempts[s];
       if (list?.length) rec.result = list[list.length - 1];
       if (failed && this.error) rec.error = this.error.message;
@@ -535,8 +535,8 @@ export class Stepper<S extends string, R> implements FsmStepper<S, R> {
 
   private runMetrics(): RunMetrics {
     return {
-      totalMs: this.endedAt - this.startedAt,
-      nodeMs: { ...this.nodeMs },
+      totalMs: roundMs(this.endedAt - this.startedAt),
+      nodeMs: Object.fromEntries(Object.entries(this.nodeMs).map(([k, v]) => [k, roundMs(v)])),
       executed: this.executed,
       skipped: 0,
       failed: this.status === "failed" ? 1 : 0,
@@ -547,4 +547,9 @@ export class Stepper<S extends string, R> implements FsmStepper<S, R> {
   get workflow(): string {
     return this.def.name;
   }
+}
+
+/** Times to the microsecond, as DAG run records have them (sums of clock reads carry float noise). */
+function roundMs(ms: number): number {
+  return Math.round(ms * 1000) / 1000;
 }

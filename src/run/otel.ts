@@ -9,17 +9,8 @@
  * run's first event arrives, so durations match the run's own clock exactly.
  */
 
-import {
-  SpanStatusCode,
-  context,
-  trace,
-  type AttributeValue,
-  type Attributes,
-  type Context,
-  type HrTime,
-  type Span,
-  type Tracer,
-} from "@opentelemetry/api";
+import type { AttributeValue, Attributes, Context, HrTime, Span, Tracer } from "@opentelemetry/api";
+import { otelApi } from "./otel-api.js";
 import type { RunEvent } from "./types.js";
 
 /** Options of {@link otelListener}. */
@@ -72,6 +63,7 @@ const okStatuses = new Set(["completed", "stopped", "terminal"]);
  * ```
  */
 export function otelListener(options: OtelListenerOptions = {}): OtelListener {
+  const { SpanStatusCode, context, trace } = otelApi();
   const runs = new Map<string, RunSpans>();
 
   function tracer(): Tracer {

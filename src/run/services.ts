@@ -3,7 +3,6 @@
  * the checkpoint journal and, when resuming or reusing an earlier run, the results to preset.
  * Kept apart from the scheduler so a plain run pays for none of it.
  */
-import { trace as otelTrace } from "@opentelemetry/api";
 import { graphHash } from "../graph/hash.js";
 import type { Prepared } from "./prepare.js";
 import type { RunOptions } from "./options.js";
@@ -15,6 +14,7 @@ import type { CheckpointStore, StoredRun } from "./store/types.js";
 import { writeTrace } from "./trace.js";
 import { otelListener } from "./otel.js";
 import { DEFAULT_LEASE_MS, takeLease, type HeldLease } from "./lease.js";
+import { telemetryRegistered } from "./otel-api.js";
 
 export interface RunServices {
   input: unknown;
@@ -40,13 +40,6 @@ type Awaitable<T> = T | Promise<T>;
 
 function then<T, U>(v: Awaitable<T>, f: (t: T) => Awaitable<U>): Awaitable<U> {
   return v instanceof Promise ? v.then(f) : f(v as T);
-}
-
-/** Whether an OpenTelemetry SDK is registered (the API's proxy has a real delegate). */
-function telemetryRegistered(): boolean {
-  const provider = otelTrace.getTracerProvider() as { getDelegate?: () => object };
-  const delegate = provider.getDelegate?.();
-  return delegate !== undefined && delegate.constructor.name !== "NoopTracerProvider";
 }
 
 export function attachRunServices(req: ServiceRequest): Awaitable<RunServices> {

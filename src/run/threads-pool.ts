@@ -4,16 +4,29 @@
  * test runner, the CLI) alive; `closeThreadPool()` ends it at once.
  */
 import os from "node:os";
+import type { MessagePort } from "node:worker_threads";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
-import type { Piscina } from "piscina";
 import type { ThreadOptions } from "./options.js";
 import type { ErrorData, WorkerTask } from "./threads-protocol.js";
+import { missingPeer } from "../peers/missing-peer.js";
 
 const DEFAULT_IDLE_TIMEOUT_MS = 30_000;
 
-/** The pool: warm tasks resolve to what went wrong, node tasks report on their own port. */
-export type Pool = Piscina<WorkerTask, ErrorData | undefined>;
+/**
+ * The parts of piscina's pool weft uses: warm tasks resolve to what went wrong, node tasks report
+ * on their own port. Written out so piscina (an optional peer) stays out of weft's declarations.
+ */
+export interface Pool {
+  readonly maxThreads: number;
+  readonly threads: readonly unknown[];
+  run(
+    task: WorkerTask,
+    options?: { transferList?: readonly MessagePort[]; signal?: AbortSignal },
+  ): Promise<ErrorData | undefined>;
+  close(): Promise<void>;
+  destroy(): Promise<void>;
+}
 
 interface PoolSettings {
   maxThreads: number;
@@ -58,7 +71,7 @@ export function threadPool(
  *
  * @example
  * ```ts
- * import { closeThreadPool } from "weft";
+ * import { closeThreadPool } from "weftjs";
  * afterAll(() => closeThreadPool());
  * ```
  */
@@ -102,12 +115,14 @@ function sameSettings(a: PoolSettings, b: PoolSettings): boolean {
 
 async function createPool(settings: PoolSettings, preload: string | undefined): Promise<Pool> {
   // Loaded on first use: runs that never use threads do not load piscina.
-  const { Piscina } = await import("piscina");
+  const { Piscina } = await import("piscina").catch((err: unknown) => {
+    throw missingPeer(err, "piscina", 'mode: "threads"') ?? err;
+  });
   const ext = path.extname(fileURLToPath(import.meta.url));
   const runner = new URL(`./threads-worker${ext}`, import.meta.url);
   // From TypeScript sources a worker needs tsx before it can load the runner: a JS entry does that.
   const entry = ext === ".ts" ? new URL("./threads-entry.mjs", import.meta.url) : runner;
-  return new Piscina<WorkerTask, ErrorData | undefined>({
+  const pool: Pool = new Piscina<WorkerTask, ErrorData | undefined>({
     filename: fileURLToPath(entry),
     workerData: {
       runner: runner.href,
@@ -121,4 +136,5 @@ async function createPool(settings: PoolSettings, preload: string | undefined): 
     // preloading above goes on between tasks.
     atomics: "disabled",
   });
+  return pool;
 }

@@ -48,7 +48,7 @@ export interface FromGraphOptions {
  *
  * @example
  * ```ts
- * import { fromGraph, parseGraph } from "weft";
+ * import { fromGraph, parseGraph } from "weftjs";
  * const graph = parseGraph(await fs.readFile("etl.graph.yaml", "utf8"), { file: "etl.graph.yaml" });
  * const etl = fromGraph(graph, { readRows, cleanRows, batchLoad, inlineLoad, notify });
  * const run = await etl.run({ path: "a.csv", minAge: 18 });

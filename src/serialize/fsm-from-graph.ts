@@ -29,7 +29,7 @@ export interface FsmFromGraphOptions {
  *
  * @example
  * ```ts
- * import { fsmFromGraph, parseGraph } from "weft";
+ * import { fsmFromGraph, parseGraph } from "weftjs";
  * const graph = parseGraph(await fs.readFile("light.graph.json", "utf8"));
  * const light = fsmFromGraph(graph, {
  *   red: () => next("green"),

@@ -1,6 +1,6 @@
 /** Graphs to and from JSON and YAML text. */
 import { issueField } from "../graph/issue-field.js";
-import { stringify as yamlStringify } from "yaml";
+import type { GraphIssue } from "../graph/errors.js";
 import type { Graph } from "../graph/types.js";
 import { MAX_GRAPH_ISSUES, validateGraph } from "../graph/validate.js";
 import { ParseError, SerializeError, type ParseIssue } from "./errors.js";
@@ -8,6 +8,7 @@ import { checkGraph } from "./graph-shape.js";
 import { formatPath, type FieldPath } from "./path.js";
 import { readDocument, type ReadDocument, type ReadOptions } from "./read-document.js";
 import { ShapeContext, type ShapeIssue } from "./shape.js";
+import { yamlLib } from "./yaml-lib.js";
 
 /** Options of {@link parseGraph}. */
 export type ParseGraphOptions = ReadOptions;
@@ -33,7 +34,7 @@ export function canonicalGraph(graph: Graph): Graph {
  *
  * @example
  * ```ts
- * import { graphToJson } from "weft";
+ * import { graphToJson } from "weftjs";
  * await fs.writeFile("etl.graph.json", graphToJson(etl.graph));
  * ```
  */
@@ -46,12 +47,12 @@ export function graphToJson(graph: Graph): string {
  *
  * @example
  * ```ts
- * import { graphToYaml } from "weft";
+ * import { graphToYaml } from "weftjs";
  * await fs.writeFile("etl.graph.yaml", graphToYaml(etl.graph));
  * ```
  */
 export function graphToYaml(graph: Graph): string {
-  return yamlStringify(canonicalGraph(graph), {
+  return yamlLib().stringify(canonicalGraph(graph), {
     version: "1.2",
     lineWidth: 0,
     aliasDuplicateObjects: false,
@@ -71,7 +72,7 @@ export function graphToYaml(graph: Graph): string {
  *
  * @example
  * ```ts
- * import { parseGraph } from "weft";
+ * import { parseGraph } from "weftjs";
  * const graph = parseGraph(await fs.readFile("etl.graph.yaml", "utf8"), { file: "etl.graph.yaml" });
  * ```
  */

@@ -3,7 +3,8 @@
  * text. Everything that can make reading unsafe (size, alias expansion, nesting, duplicate keys,
  * custom tags, several documents in one stream) is refused here, before any field is looked at.
  */
-import { isAlias, isMap, isScalar, isSeq, parseDocument, type Document, type Node } from "yaml";
+import type { Document, Node } from "yaml";
+import { yamlLib } from "./yaml-lib.js";
 import { ParseError } from "./errors.js";
 import { JsonSyntaxError, readJson, type EntryOffsets, type JsonRead } from "./json-reader.js";
 import { formatPath, type FieldPath } from "./path.js";
@@ -188,6 +189,7 @@ function readYamlDocument(
       file,
     );
   }
+  const { isAlias, isMap, isScalar, isSeq, parseDocument } = yamlLib();
   let doc: Document.Parsed;
   try {
     doc = parseDocument(text, {

@@ -91,7 +91,7 @@ const runRecordShape: Check<Record<string, unknown>> = object(
  *
  * @example
  * ```ts
- * import { runRecordToJson } from "weft";
+ * import { runRecordToJson } from "weftjs";
  * const run = await etl.run(input);
  * await fs.writeFile("run.json", runRecordToJson(run.toJSON()));
  * ```
@@ -126,7 +126,7 @@ export function runRecordToJson(record: RunRecord): string {
  *
  * @example
  * ```ts
- * import { parseRunRecord, toHtml } from "weft";
+ * import { parseRunRecord, toHtml } from "weftjs";
  * const run = parseRunRecord(await fs.readFile("run.json", "utf8"), { file: "run.json" });
  * await fs.writeFile("run.html", await toHtml(etl.graph, { run }));
  * ```

@@ -56,7 +56,7 @@ class HttpError extends Error {
  *
  * @example
  * ```ts
- * import { createServeApp } from "weft/serve";
+ * import { createServeApp } from "weftjs/serve";
  * const { app, close } = createServeApp({ workflows: [etl] });
  * const res = await app.request("/workflows/customer_etl/runs", { method: "POST", body: JSON.stringify(input) });
  * const { runId } = await res.json(); // 202

@@ -5,7 +5,7 @@
  *
  * @example
  * ```ts
- * import { serve } from "weft/serve";
+ * import { serve } from "weftjs/serve";
  * const server = await serve({ workflows: [etl], port: 8080, token: process.env.WEFT_TOKEN });
  * ```
  */

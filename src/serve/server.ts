@@ -36,8 +36,8 @@ export interface WeftServer {
  *
  * @example
  * ```ts
- * import { sqliteStore } from "weft";
- * import { serve } from "weft/serve";
+ * import { sqliteStore } from "weftjs";
+ * import { serve } from "weftjs/serve";
  * const server = await serve({ workflows: [etl], store: sqliteStore("runs.db"), port: 8080 });
  * console.log(`listening on ${server.url}`);
  * // curl -X POST $URL/workflows/customer_etl/runs -d '{"input":{"path":"a.csv"}}'

@@ -6,7 +6,7 @@
  * @example
  * ```ts
  * import { readFileSync } from "node:fs";
- * import { parseTaskWorkflow, runTaskWorkflow } from "weft/tasks";
+ * import { parseTaskWorkflow, runTaskWorkflow } from "weftjs/tasks";
  * const wf = parseTaskWorkflow(readFileSync("etl.yaml", "utf8"), { file: "etl.yaml" });
  * const result = await runTaskWorkflow(wf, { parallelism: 4 });
  * console.log(result.status, result.tasks.extract.outputs);

@@ -52,7 +52,7 @@ export const MAX_MATRIX = 10_000;
  *
  * @example
  * ```ts
- * import { parseTaskWorkflow } from "weft/tasks";
+ * import { parseTaskWorkflow } from "weftjs/tasks";
  * const wf = parseTaskWorkflow(readFileSync("etl.yaml", "utf8"), { file: "etl.yaml" });
  * ```
  */

@@ -76,7 +76,7 @@ export function newRunId(name: string): string {
  *
  * @example
  * ```ts
- * import { parseTaskWorkflow, runTaskWorkflow } from "weft/tasks";
+ * import { parseTaskWorkflow, runTaskWorkflow } from "weftjs/tasks";
  * const wf = parseTaskWorkflow(readFileSync("etl.yaml", "utf8"), { file: "etl.yaml" });
  * const r = await runTaskWorkflow(wf, { parallelism: 4, checkpoint: sqliteStore("runs.db") });
  * r.status;                  // "succeeded"

@@ -2,7 +2,8 @@
  * fast-check arbitraries for random DAG workflows of pure nodes, with a reference interpreter that
  * says what every node must produce, so a property can compare any run against it.
  */
-import fc from "fast-check";
+import type { Arbitrary } from "fast-check";
+import fc from "./fast-check.js";
 import { looseDag } from "../dag/builder.js";
 import { branch } from "../dag/markers.js";
 import type { Dag } from "../dag/dag-types.js";
@@ -58,7 +59,7 @@ export interface DagSpecOptions {
  * }));
  * ```
  */
-export function dagSpecArbitrary(options: DagSpecOptions = {}): fc.Arbitrary<DagSpec> {
+export function dagSpecArbitrary(options: DagSpecOptions = {}): Arbitrary<DagSpec> {
   const { minNodes = 1, maxNodes = 25, maxDeps = 3 } = options;
   return fc.integer({ min: minNodes, max: maxNodes }).chain((n) =>
     fc

@@ -3,7 +3,8 @@
  * (the `NAME.input.schema.json` that `weft compile` writes), and a helper that runs a workflow on
  * generated inputs until every condition branch and select case has run.
  */
-import fc from "fast-check";
+import type { Arbitrary } from "fast-check";
+import fc from "./fast-check.js";
 import { INPUT, type Graph } from "../graph/types.js";
 import type { RunRecord } from "../run/types.js";
 
@@ -34,7 +35,7 @@ export interface FromSchemaOptions {
    * Arbitraries to use at given paths instead of the schema's (`"input.ticket.text"`), to steer
    * generation towards interesting values.
    */
-  overrides?: Record<string, fc.Arbitrary<unknown>>;
+  overrides?: Record<string, Arbitrary<unknown>>;
   /** How deep recursive types (`$ref`) unfold. Default 3. */
   maxDepth?: number;
   /** Longest generated array. Default 5. */
@@ -62,7 +63,7 @@ export interface FromSchemaOptions {
 export function arbitraryFromSchema(
   schema: InputSchema,
   options: FromSchemaOptions = {},
-): fc.Arbitrary<unknown> {
+): Arbitrary<unknown> {
   const ctx: Ctx = {
     root: schema,
     overrides: options.overrides ?? {},
@@ -75,13 +76,13 @@ export function arbitraryFromSchema(
 
 interface Ctx {
   root: InputSchema;
-  overrides: Record<string, fc.Arbitrary<unknown>>;
+  overrides: Record<string, Arbitrary<unknown>>;
   maxDepth: number;
   maxLength: number;
   json: boolean;
 }
 
-function build(s: InputSchema, path: string, ctx: Ctx, depth: number): fc.Arbitrary<unknown> {
+function build(s: InputSchema, path: string, ctx: Ctx, depth: number): Arbitrary<unknown> {
   const override = ctx.overrides[path];
   if (override) return override;
   if (s.$ref !== undefined) {
@@ -137,7 +138,7 @@ function build(s: InputSchema, path: string, ctx: Ctx, depth: number): fc.Arbitr
   }
 }
 
-function array(s: InputSchema, path: string, ctx: Ctx, depth: number): fc.Arbitrary<unknown> {
+function array(s: InputSchema, path: string, ctx: Ctx, depth: number): Arbitrary<unknown> {
   if (s.prefixItems) {
     const min = s.minItems ?? s.prefixItems.length;
     const fixed = s.prefixItems.map((p, i) => build(p, `${path}[${i}]`, ctx, depth));
@@ -151,10 +152,10 @@ function array(s: InputSchema, path: string, ctx: Ctx, depth: number): fc.Arbitr
   return fc.array(item, { minLength: Math.min(s.minItems ?? 0, max), maxLength: max });
 }
 
-function object(s: InputSchema, path: string, ctx: Ctx, depth: number): fc.Arbitrary<unknown> {
+function object(s: InputSchema, path: string, ctx: Ctx, depth: number): Arbitrary<unknown> {
   const props = s.properties ?? {};
   const required = new Set(s.required ?? []);
-  const record: Record<string, fc.Arbitrary<unknown>> = {};
+  const record: Record<string, Arbitrary<unknown>> = {};
   const keys: string[] = [];
   for (const [name, p] of Object.entries(props)) {
     // Past the depth limit optional properties are left out, so recursion ends.
@@ -221,7 +222,7 @@ export interface Coverage {
  */
 export async function coverBranches(
   workflow: CoverableWorkflow,
-  arbitrary: fc.Arbitrary<unknown>,
+  arbitrary: Arbitrary<unknown>,
   options: CoverOptions = {},
 ): Promise<Coverage> {
   const maxRuns = options.maxRuns ?? 200;

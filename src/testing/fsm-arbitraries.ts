@@ -3,7 +3,8 @@
  * builder that makes a runnable machine from it, and a reference interpreter that says what a
  * run must do, so a property can compare any run (plain, stepped, retried, resumed) against it.
  */
-import fc from "fast-check";
+import type { Arbitrary } from "fast-check";
+import fc from "./fast-check.js";
 import { fsm } from "../fsm/fsm.js";
 import type { FsmMachine, FsmRun, StateContext } from "../fsm/index.js";
 import { next, stop } from "../fsm/transition.js";
@@ -58,7 +59,7 @@ export interface FsmSpecOptions {
  * }));
  * ```
  */
-export function fsmSpecArbitrary(options: FsmSpecOptions = {}): fc.Arbitrary<FsmSpec> {
+export function fsmSpecArbitrary(options: FsmSpecOptions = {}): Arbitrary<FsmSpec> {
   const { minStates = 1, maxStates = 6, maxCycles = 40, failures = false, async = false } = options;
   const retry = options.retry ?? failures;
   return fc.integer({ min: minStates, max: maxStates }).chain((n) =>

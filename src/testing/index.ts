@@ -1,5 +1,5 @@
 /**
- * Property-testing helpers for weft workflows (`import … from "weft/testing"`).
+ * Property-testing helpers for weft workflows (`import … from "weftjs/testing"`).
  */
 export * from "./arbitraries.js";
 export * from "./properties.js";

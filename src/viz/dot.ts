@@ -33,7 +33,7 @@ const FONT = "Helvetica,Arial,sans-serif";
  *
  * @example
  * ```ts
- * import { toDot } from "weft";
+ * import { toDot } from "weftjs";
  * await fs.writeFile("etl.dot", toDot(etl.graph));   // dot -Tpng etl.dot > etl.png
  * ```
  */

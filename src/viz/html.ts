@@ -177,7 +177,7 @@ const SCRIPT = `
  *
  * @example
  * ```ts
- * import { toHtml } from "weft";
+ * import { toHtml } from "weftjs";
  * const run = await etl.run(input);
  * await fs.writeFile("etl.html", await toHtml(etl.graph, { run: run.toJSON() }));
  * ```

@@ -26,7 +26,7 @@ export type MermaidOptions = VizOptions;
  *
  * @example
  * ```ts
- * import { toMermaid } from "weft";
+ * import { toMermaid } from "weftjs";
  * const run = await etl.run(input);
  * console.log(toMermaid(etl.graph, { run: run.toJSON(), direction: "LR" }));
  * ```

@@ -1,5 +1,5 @@
 /** SVG rendering of the DOT diagram with Graphviz compiled to WebAssembly (no browser, no binary). */
-import { Graphviz } from "@hpcc-js/wasm-graphviz";
+import type { Graphviz } from "@hpcc-js/wasm-graphviz";
 import type { Graph } from "../graph/types.js";
 import { buildDot, type DotOptions } from "./dot.js";
 
@@ -8,12 +8,17 @@ export type SvgOptions = DotOptions;
 
 let graphviz: Promise<Graphviz> | undefined;
 
-/** The Graphviz module, loaded once per process. */
+/**
+ * The Graphviz module, loaded once per process on the first SVG: its JavaScript embeds the WASM
+ * binary (megabytes), so `import "weftjs"` does not load it.
+ */
 function loadGraphviz(): Promise<Graphviz> {
-  graphviz ??= Graphviz.load().catch((e: unknown) => {
-    graphviz = undefined;
-    throw e;
-  });
+  graphviz ??= import("@hpcc-js/wasm-graphviz")
+    .then((m) => m.Graphviz.load())
+    .catch((e: unknown) => {
+      graphviz = undefined;
+      throw e;
+    });
   return graphviz;
 }
 
@@ -43,7 +48,7 @@ export async function renderDot(dot: string): Promise<string> {
  *
  * @example
  * ```ts
- * import { toSvg } from "weft";
+ * import { toSvg } from "weftjs";
  * await fs.writeFile("etl.svg", await toSvg(etl.graph, { run: run.toJSON() }));
  * ```
  */

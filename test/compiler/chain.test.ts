@@ -9,7 +9,7 @@ import { diagnostic } from "../../compiler/diagnostics.js";
 describe("flattenChain", () => {
   it("flattens a 5,000-call chain in order", () => {
     const n = 5000;
-    let text = 'import { dag } from "weft";\nexport const long = dag("long")\n';
+    let text = 'import { dag } from "weftjs";\nexport const long = dag("long")\n';
     for (let i = 0; i < n; i++) text += `  .node("n${i}", {}, () => ${i})\n`;
     text += "  .build();\n";
     const sf = ts.createSourceFile("long.ts", text, ts.ScriptTarget.ES2022, true);
@@ -39,7 +39,7 @@ describe("flattenChain", () => {
 
 describe("chain length (WEFT104)", () => {
   function chainOf(n: number) {
-    let text = 'import { dag } from "weft";\nexport const long = dag("long")\n';
+    let text = 'import { dag } from "weftjs";\nexport const long = dag("long")\n';
     for (let i = 0; i < n; i++) text += `  .node("n${i}", {}, () => ${i})\n`;
     text += "  .build();\n";
     const sf = ts.createSourceFile("long.ts", text, ts.ScriptTarget.ES2022, true);

@@ -164,7 +164,7 @@ describe("files and warnings", () => {
   it("WEFT040 a file that does not parse", () => {
     writeFileSync(
       path.join(tmp, "broken.ts"),
-      'import { dag } from "weft";\nexport const b = dag("b").node("a", {}, () => 1\n  .build();\n',
+      'import { dag } from "weftjs";\nexport const b = dag("b").node("a", {}, () => 1\n  .build();\n',
     );
     const { diagnostics } = new WeftProject({ root: tmp }).extract(["broken.ts", "missing.ts"]);
     expect(diagnostics.map(formatDiagnostic)).toEqual([

@@ -14,6 +14,7 @@
  */
 
 import { createRequire } from "node:module";
+import { missingPeer } from "../../peers/missing-peer.js";
 import { decodeValue, encodeValue } from "../codec.js";
 import {
   checkSameGraph,
@@ -434,7 +435,13 @@ type DatabaseConstructor = new (path: string, options: { timeout: number }) => D
 
 let driver: DatabaseConstructor | undefined;
 
+// Loaded synchronously on the first sqliteStore() (a sync factory; createRequire keeps the module
+// out of the import graph), so `import "weftjs"` never loads, nor needs, the native driver.
 function loadDriver(): DatabaseConstructor {
-  driver ??= createRequire(import.meta.url)("better-sqlite3") as DatabaseConstructor;
+  try {
+    driver ??= createRequire(import.meta.url)("better-sqlite3") as DatabaseConstructor;
+  } catch (err) {
+    throw missingPeer(err, "better-sqlite3", "sqliteStore") ?? err;
+  }
   return driver;
 }
