@@ -13,6 +13,7 @@ import type {
 import type { NodeOptions } from "../run/options.js";
 import type { NodeContext } from "../run/types.js";
 import type { Dag } from "./dag-types.js";
+import type { Signal, WaitsEntry } from "./wait.js";
 
 /** A node's context, carrying the node's name in its type so mismatch errors name the node. */
 export interface Ctx<N extends string = string> extends NodeContext {
@@ -179,6 +180,26 @@ export interface DagBuilder<I, R, K extends string, L> extends BuilderState {
     deps: D & SubDepsCheck<RefsOf<S>, D, SI, N>,
     options?: NodeOptions<SI, NoInfer<SO>>,
   ): DagBuilder<I, RefsOf<S> & { [P in N]: SO }, K | RefKeys<N, SO>, SO>;
+
+  /**
+   * Adds a durable wait: once `deps` have completed the run parks on this node until
+   * `wf.signal(runId, name, payload)` (its output is the payload) or until `options.timeoutMs`
+   * passes (the node fails with a `WaitTimeoutError`). A run with only waits left ends `"waiting"`.
+   */
+  wait<S extends BuilderState, const N extends string, const D extends DepsOf<K>, T>(
+    this: S,
+    name: N & ValidName<N, K>,
+    deps: D,
+    signal: Signal<T>,
+    options?: NodeOptions<ArgsOf<RefsOf<S>, D>, NoInfer<T>>,
+  ): DagBuilder<I, RefsOf<S> & { [P in N]: T } & WaitsEntry<{ [P in N]: T }>, K | RefKeys<N, T>, T>;
+
+  /** Adds a durable sleep of `ms` after the previous node, whose output it passes on. */
+  sleep<S extends BuilderState, const N extends string>(
+    this: S,
+    name: N & ValidName<N, K>,
+    options: { ms: number },
+  ): DagBuilder<I, RefsOf<S> & { [P in N]: L }, K | RefKeys<N, L>, L>;
 
   /**
    * Applies a fragment made by {@link fragment}: the builder must provide what it needs, and

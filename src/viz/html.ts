@@ -222,5 +222,7 @@ function runStatusClass(status: RunRecord["status"]): string {
     case "partial":
     case "max-cycles":
       return "skipped";
+    case "waiting":
+      return "waiting";
   }
 }
