@@ -4,6 +4,7 @@ import { Command, CommanderError } from "commander";
 import { compileCommand } from "./compile-command.js";
 import { CliError, processIO, type CliIO } from "./output.js";
 import { runCommand } from "./run-command.js";
+import { timersCommand } from "./timers-command.js";
 import { validateCommand } from "./validate-command.js";
 import { vizCommand } from "./viz-command.js";
 
@@ -86,6 +87,18 @@ export async function runCli(argv: string[], io: CliIO = processIO): Promise<num
     .argument("<files...>", "TypeScript modules, .json or .yaml graph files")
     .action((files: string[]) => {
       code = validateCommand(files, io);
+    });
+
+  program
+    .command("timers")
+    .description(
+      "fire due deadlines of waiting runs (timed-out waits, finished sleeps); run it on a schedule",
+    )
+    .argument("<files...>", "TypeScript modules exporting the workflows of those runs")
+    .requiredOption("--checkpoint <file>", "the SQLite store the runs were journaled to")
+    .option("--json", "print the report as JSON")
+    .action(async (files: string[], opts) => {
+      code = await timersCommand(files, opts, io);
     });
 
   try {

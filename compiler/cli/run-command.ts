@@ -43,7 +43,7 @@ interface Runnable {
   ): Promise<{ toJSON(): RunRecord; status: string }>;
 }
 
-const OK_STATUSES = new Set(["completed", "stopped", "terminal"]);
+const OK_STATUSES = new Set(["completed", "stopped", "terminal", "waiting"]);
 
 /** Runs `weft run`; resolves to the exit code. */
 export async function runCommand(
