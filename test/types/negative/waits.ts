@@ -26,10 +26,9 @@ void approval.signal("r1", "approve", { ok: "yes", by: "ann" }, { checkpoint });
 void approval.signal("r1", "approve", { ok: true }, { checkpoint });
 
 // the wait's output is the payload: its fields are typed
+const waits = dag("x").wait("w", {}, signal<{ ok: boolean }>());
 // @ts-expect-error: Types of property 'n' are incompatible
-dag("x")
-  .wait("w", {}, signal<{ ok: boolean }>())
-  .node("y", { n: "w.ok" }, (a: { n: string }) => a.n);
+waits.node("y", { n: "w.ok" }, (a: { n: string }) => a.n);
 
 // a workflow without waits takes no signal
 const plain = dag("plain")
