@@ -1,5 +1,6 @@
 /** Every benchmark family, in the order of the report. */
 import type { Family } from "./lib/report.js";
+import { bus } from "./bus.js";
 import { memory } from "./memory.js";
 import { overhead } from "./overhead.js";
 import { parallel } from "./parallel.js";
@@ -18,4 +19,5 @@ export const FAMILIES: Family[] = [
   memory,
   types,
   serialization,
+  bus,
 ];

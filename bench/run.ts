@@ -21,6 +21,7 @@ const FAMILY_IDS = [
   "memory",
   "types",
   "serialization",
+  "bus",
 ];
 
 const PACKAGES = ["tinybench", "xstate", "@langchain/langgraph", "@langchain/core", "@mastra/core"];

@@ -333,7 +333,9 @@ class Sub<Events extends EventMap> implements Subscription {
     let error: unknown;
     for (let k = 1; k <= attempts; k++) {
       try {
-        await this.handler(event.payload, event);
+        // A synchronous handler costs no promise.
+        const r = this.handler(event.payload, event);
+        if (r instanceof Promise) await r;
         return;
       } catch (e) {
         error = e;
