@@ -239,7 +239,13 @@ class Bus<Events extends EventMap> {
           idempotencyKey: s.idempotencyKey ?? `${type}:${event.offset}`,
         });
       },
-      { ...options, group: options.group ?? `deliver:${workflow.name}` },
+      // A signal can come before its run parks (another subscriber starts it): retry a while.
+      {
+        attempts: 6,
+        retryDelayMs: 50,
+        ...options,
+        group: options.group ?? `deliver:${workflow.name}`,
+      },
     );
   }
 
@@ -265,6 +271,7 @@ class Sub<Events extends EventMap> implements Subscription {
   private readonly done: Promise<void>;
   private wakeUp: (() => void) | undefined;
   private idlers: (() => void)[] = [];
+  private readonly latest: number | Promise<number>;
 
   constructor(
     private readonly log: BusBackend,
@@ -274,6 +281,9 @@ class Sub<Events extends EventMap> implements Subscription {
     private readonly pollMs: number,
     private readonly onEnd: () => void,
   ) {
+    // "latest" means the end of the log now, when subscribing, not when the loop first reads.
+    const from = options.from ?? "latest";
+    this.latest = from === "latest" ? log.end() : 0;
     this.done = this.loop().finally(onEnd);
     // An unexpected failure of the log surfaces on stop().
     this.done.catch(() => {});
@@ -302,7 +312,7 @@ class Sub<Events extends EventMap> implements Subscription {
     const committed = group === undefined ? undefined : await this.log.offset(group, this.type);
     if (committed !== undefined) return committed;
     if (from === "beginning") return 0;
-    if (from === "latest") return await this.log.end();
+    if (from === "latest") return await this.latest;
     return from;
   }
 
@@ -331,7 +341,9 @@ class Sub<Events extends EventMap> implements Subscription {
   private async handle(raw: RawEvent, attempts: number): Promise<void> {
     const event = decode<Events>(raw);
     let error: unknown;
+    const delay = this.options.retryDelayMs ?? 0;
     for (let k = 1; k <= attempts; k++) {
+      if (k > 1 && delay > 0) await new Promise((r) => setTimeout(r, delay * 2 ** (k - 2)));
       try {
         // A synchronous handler costs no promise.
         const r = this.handler(event.payload, event);

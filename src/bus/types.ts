@@ -84,8 +84,10 @@ export interface SubscribeOptions {
   group?: string;
   /** Where a group with no committed offset starts (default `"latest"`). */
   from?: StartAt;
-  /** Tries per event before it moves to the dead-letter topic (default 3). */
+  /** Tries per event before it moves to the dead-letter topic (default 3; `deliver`: 6). */
   attempts?: number;
+  /** Wait before the second try, doubling for each next one, ms (default 0). */
+  retryDelayMs?: number;
   /** Events read (and committed) at a time (default 100). */
   batch?: number;
   /** Called when an event is dead-lettered. */
