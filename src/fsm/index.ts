@@ -37,6 +37,7 @@ export {
 } from "./policies.js";
 export type { FsmVisitRecord } from "./journal.js";
 export { TransitionVetoedError } from "./run.js";
+export { persist, type PersistedInstance } from "./persist.js";
 export {
   machine,
   TransitionError,
