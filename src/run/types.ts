@@ -60,7 +60,14 @@ export interface WaitingNode {
 }
 
 /** Final status of a function-return state machine run. */
-export type FsmStatus = "stopped" | "terminal" | "max-cycles" | "failed" | "cancelled";
+export type FsmStatus =
+  | "stopped"
+  | "terminal"
+  | "max-cycles"
+  | "failed"
+  | "cancelled"
+  /** A handler returned `wait(...)`: the run goes on when signalled or when its deadline fires. */
+  | "waiting";
 
 /** Timing and counts of a run. */
 export interface RunMetrics {

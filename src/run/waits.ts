@@ -57,6 +57,8 @@ export interface WaitRecord {
   waiting: WaitingNode[];
   /** Idempotency keys of applied signals, each with the node it was applied to. */
   applied: Record<string, string>;
+  /** State machines: signal payloads not yet taken by a journaled visit, by wait name. */
+  received?: Record<string, unknown>;
 }
 
 /** The snapshot key under which a run's waits are kept. */
