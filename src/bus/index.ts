@@ -2,6 +2,7 @@
 export { eventBus, type EventBus, type EventBusOptions, type SignalFor } from "./bus.js";
 export { memoryLog } from "./memory.js";
 export { sqliteLog } from "./sqlite.js";
+export { redisLog, type RedisLike, type RedisLogOptions } from "./redis.js";
 export type {
   AnyEvent,
   BusBackend,

@@ -2,11 +2,22 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, expectTypeOf, it } from "vitest";
-import { eventBus, type EventBus } from "../../src/bus/index.js";
+import { Redis } from "ioredis";
+import { eventBus, redisLog, type EventBus } from "../../src/bus/index.js";
 import { dag, memoryStore, signal, sqliteStore } from "../../src/index.js";
 
 const dir = mkdtempSync(join(tmpdir(), "weft-bus-"));
-afterAll(() => rmSync(dir, { recursive: true, force: true }));
+// Redis is shared: every bus gets a prefix of its own, removed at the end.
+const redis = new Redis({ host: "127.0.0.1", port: 6379, lazyConnect: true });
+const prefixes: string[] = [];
+afterAll(async () => {
+  rmSync(dir, { recursive: true, force: true });
+  for (const p of prefixes) {
+    const keys = await redis.keys(`${p}:*`);
+    if (keys.length > 0) await redis.del(...keys);
+  }
+  await redis.quit();
+});
 
 type Events = {
   "order.created": { id: string; total: number };
@@ -18,6 +29,14 @@ const backends: [string, () => EventBus<Events>][] = [
   [
     "sqlite",
     () => eventBus<Events>({ store: sqliteStore(join(dir, `${Math.random()}.db`)), pollMs: 5 }),
+  ],
+  [
+    "redis",
+    () => {
+      const prefix = `weft-test:bus:${process.pid}:${prefixes.length}:${Date.now()}`;
+      prefixes.push(prefix);
+      return eventBus<Events>({ backend: redisLog({ redis, prefix }), pollMs: 5 });
+    },
   ],
 ];
 
@@ -106,7 +125,7 @@ describe.each(backends)("event bus (%s)", (_name, open) => {
 
   it("trigger starts a run per event; deliver signals the waiting run", async () => {
     const checkpoint = memoryStore();
-    const bus = eventBus<Events>({ store: checkpoint, pollMs: 5 });
+    const bus = open();
     const shipped: string[] = [];
     const order = dag<{ orderId: string; total: number }>("order")
       .wait("payment", { id: "input.orderId" }, signal<{ amount: number }>())
@@ -118,12 +137,13 @@ describe.each(backends)("event bus (%s)", (_name, open) => {
     const t = bus.trigger("order.created", order, (o) => ({ orderId: o.id, total: o.total }), {
       from: "beginning",
       runId: (e) => e.payload.id,
+      checkpoint,
     });
     const d = bus.deliver(
       "order.paid",
       order,
       (p) => ({ runId: p.id, signal: "payment", payload: { amount: p.amount } }),
-      { from: "beginning" },
+      { from: "beginning", checkpoint },
     );
     await bus.publish("order.created", { id: "o1", total: 30 });
     await t.idle();
