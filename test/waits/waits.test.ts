@@ -1,6 +1,7 @@
 import { describe, expect, it, vi } from "vitest";
 import {
   dag,
+  fromGraph,
   graphToJson,
   memoryStore,
   parseGraph,
@@ -277,6 +278,8 @@ describe("durable waits", () => {
       wait: { for: "signal" },
       options: { timeoutMs: 1000 },
     });
+    const rebuilt = fromGraph(back, { draft: () => "d", publish: () => "p" });
+    expect((await rebuilt.run({ doc: "a" } as never)).status).toBe("waiting");
     const r = await wf.run({ doc: "a" });
     const mermaid = toMermaid(wf.graph, { run: r.toJSON() });
     expect(mermaid).toContain('approve(["approve<br/>wait ≤ 1000 ms"])');
