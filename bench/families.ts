@@ -2,6 +2,7 @@
 import { cli } from "./cli.js";
 import type { Family } from "./lib/report.js";
 import { distributed } from "./distributed.js";
+import { bus } from "./bus.js";
 import { memory } from "./memory.js";
 import { overhead } from "./overhead.js";
 import { parallel } from "./parallel.js";
@@ -26,4 +27,5 @@ export const FAMILIES: Family[] = [
   serveFamily,
   distributed,
   cli,
+  bus,
 ];

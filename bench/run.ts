@@ -25,6 +25,7 @@ const FAMILY_IDS = [
   "serve",
   "distributed",
   "cli",
+  "bus",
 ];
 
 const PACKAGES = ["tinybench", "xstate", "@langchain/langgraph", "@langchain/core", "@mastra/core"];

@@ -28,6 +28,8 @@ export {
   warmThreadPool,
 } from "./run/threads.js";
 export * from "./run/codec.js";
+export { SignalError, WaitTimeoutError } from "./run/waits.js";
+export { timers, type Resumable, type TimersReport } from "./run/timers.js";
 export * from "./run/store/index.js";
 export * from "./run/trace.js";
 export * from "./run/otel.js";

@@ -177,6 +177,19 @@ export async function runCli(argv: string[], io: CliIO = processIO): Promise<num
       code = await serveCommand(files, opts, io);
     });
 
+  program
+    .command("timers")
+    .description(
+      "fire due deadlines of waiting runs (timed-out waits, finished sleeps); run it on a schedule",
+    )
+    .argument("<files...>", "TypeScript modules exporting the workflows of those runs")
+    .requiredOption("--checkpoint <file>", "the SQLite store the runs were journaled to")
+    .option("--json", "print the report as JSON")
+    .action(async (files: string[], opts) => {
+      const { timersCommand } = await import("./timers-command.js");
+      code = await timersCommand(files, opts, io);
+    });
+
   try {
     await program.parseAsync(argv);
     return code;

@@ -39,7 +39,7 @@ export interface RunCommandOptions {
   prefix?: string;
 }
 
-const OK_STATUSES = new Set(["completed", "stopped", "terminal"]);
+const OK_STATUSES = new Set(["completed", "stopped", "terminal", "waiting"]);
 
 /** Runs `weft run`; resolves to the exit code. */
 export async function runCommand(

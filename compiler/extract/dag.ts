@@ -135,6 +135,12 @@ export class DagReader {
           nodes.push(node);
           lastNode = node.name;
           output = undefined;
+        } else if (step.method === "wait" || step.method === "sleep") {
+          const node = this.addWait(step, lastNode, edges, facts);
+          byName.set(node.name, node);
+          nodes.push(node);
+          lastNode = node.name;
+          output = undefined;
         } else if (step.method === "use") {
           if (++depth > 1000)
             throw new Unanalysable("WEFT023", "fragments nest too deeply", step.call);
@@ -149,7 +155,7 @@ export class DagReader {
         } else {
           throw new Unanalysable(
             "WEFT025",
-            `'.${step.method}()' is not a DAG builder method (expected node, then, condition, select, any, map, sub, use, returns, build)`,
+            `'.${step.method}()' is not a DAG builder method (expected node, then, condition, select, any, map, sub, wait, sleep, use, returns, build)`,
             step.nameNode,
           );
         }
@@ -225,6 +231,44 @@ export class DagReader {
     node.subgraph = sub.graph;
     this.describe(node, step);
     this.addDeps(name, arg(step, 2, "dependencies"), edges, facts, false);
+    const type = this.outputType(step);
+    if (type) facts.nodeTypes.set(name, type);
+    return node;
+  }
+
+  /** `.wait(name, deps, signal<T>(), options)` and `.sleep(name, { ms })` (fed by the previous node). */
+  private addWait(
+    step: ChainStep,
+    lastNode: string | undefined,
+    edges: GraphEdge[],
+    facts: WorkflowFacts,
+  ): GraphNode {
+    const name = this.reader.string(arg(step, 0, "node name"), "a node name");
+    const node: GraphNode = { name, kind: "wait" };
+    if (step.method === "sleep") {
+      const optArg = arg(step, 1, "sleep options");
+      const ms = this.reader.evaluate(
+        this.reader.entries(optArg).find((e) => e.key === "ms")?.value ?? optArg,
+      );
+      if (typeof ms !== "number") {
+        throw new Unanalysable(
+          "WEFT020",
+          `sleep '${name}': 'ms' must be a constant number`,
+          optArg,
+        );
+      }
+      node.wait = { for: "sleep", ms };
+      this.describe(node, step);
+      edges.push(
+        this.edge(lastNode ?? INPUT, node.name, undefined, undefined, step.nameNode, facts),
+      );
+    } else {
+      node.wait = { for: "signal" };
+      const options = this.options(name, step.call.arguments[3]);
+      if (options) node.options = options;
+      this.describe(node, step);
+      this.addDeps(name, arg(step, 1, "dependencies"), edges, facts, false);
+    }
     const type = this.outputType(step);
     if (type) facts.nodeTypes.set(name, type);
     return node;

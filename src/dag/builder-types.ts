@@ -19,6 +19,7 @@ import type { RunIf } from "../graph/types.js";
 import type { NodeOptions } from "../run/options.js";
 import type { NodeContext } from "../run/types.js";
 import type { Dag } from "./dag-types.js";
+import type { Signal, WaitsEntry } from "./wait.js";
 
 /** A node's context, carrying the node's name in its type so mismatch errors name the node. */
 export interface Ctx<N extends string = string> extends NodeContext {
@@ -63,6 +64,22 @@ type Deps = Record<string, string>;
 type Next<I, S extends BuilderState, N extends string, V> = CountOf<S>["length"] extends ChunkSize
   ? DagBuilder<I, ClosedOf<S> & Add<OpenOf<S>, N, V>, {}, [], V>
   : DagBuilder<I, ClosedOf<S>, Add<OpenOf<S>, N, V>, [...CountOf<S>, 0], V>;
+
+/** Like {@link Next}, for a signal wait: the closed chunk also records the wait's payload type. */
+type NextWait<
+  I,
+  S extends BuilderState,
+  N extends string,
+  V,
+> = CountOf<S>["length"] extends ChunkSize
+  ? DagBuilder<I, ClosedOf<S> & Add<OpenOf<S>, N, V> & WaitsEntry<{ [P in N]: V }>, {}, [], V>
+  : DagBuilder<
+      I,
+      ClosedOf<S> & WaitsEntry<{ [P in N]: V }>,
+      Add<OpenOf<S>, N, V>,
+      [...CountOf<S>, 0],
+      V
+    >;
 
 /**
  * The typed DAG builder.
@@ -208,6 +225,32 @@ export interface DagBuilder<I, C, O, Cnt extends readonly unknown[], L> extends 
     deps: D & SubDepsCheck<ClosedOf<S>, OpenOf<S>, D, SI, N>,
     options?: NodeOptions<SI, NoInfer<SO>>,
   ): Next<I, S, N, SO>;
+
+  /**
+   * Adds a durable wait: once `deps` have completed the run parks on this node until
+   * `wf.signal(runId, name, payload)` (its output is the payload) or until `options.timeoutMs`
+   * passes (the node fails with a `WaitTimeoutError`). A run with only waits left ends `"waiting"`.
+   */
+  wait<
+    S extends BuilderState,
+    const N extends string,
+    const D extends Deps,
+    T,
+    A = ArgsIn<ClosedOf<S>, OpenOf<S>, D>,
+  >(
+    this: S,
+    name: N & NameCheck<ClosedOf<S>, OpenOf<S>, N, T>,
+    deps: D & DepsCheck<ClosedOf<S>, OpenOf<S>, D, A, N>,
+    signal: Signal<T>,
+    options?: NodeOptions<NoInfer<A>, NoInfer<T>>,
+  ): NextWait<I, S, N, T>;
+
+  /** Adds a durable sleep of `ms` after the previous node, whose output it passes on. */
+  sleep<S extends BuilderState, const N extends string>(
+    this: S,
+    name: N & NameCheck<ClosedOf<S>, OpenOf<S>, N, L>,
+    options: { ms: number },
+  ): Next<I, S, N, L>;
 
   /**
    * Applies a function from this builder to a builder that extends it (an inline fragment); a

@@ -11,6 +11,7 @@ import {
   type GraphEdge,
   type GraphNode,
   type NodeKind,
+  type WaitData,
 } from "../graph/types.js";
 import { assertValidGraph } from "../graph/validate.js";
 import type { NodeOptions } from "../run/options.js";
@@ -26,6 +27,7 @@ import type { Branch, Selected } from "./markers.js";
 import type { AnyDag, Dag, NodeImpl } from "./dag-types.js";
 import { createDag } from "./dag.js";
 import { optionsData } from "./options-data.js";
+import type { Signal } from "./wait.js";
 
 type Fn = (...args: never[]) => unknown;
 
@@ -37,6 +39,7 @@ interface Entry {
   fn?: Fn;
   sub?: AnyDag;
   options?: NodeOptions<never, unknown>;
+  wait?: WaitData;
 }
 
 interface Link {
@@ -105,6 +108,20 @@ class Builder {
     }
     return this.add({ kind: "sub", name, deps, sub: workflow, options });
   }
+  wait(name: string, deps: Entry["deps"], marker: unknown, options?: Entry["options"]): Builder {
+    if ((marker as { kind?: unknown } | null)?.kind !== "signal") {
+      throw new TypeError(`wait '${name}': the third argument must be signal<Payload>()`);
+    }
+    return this.add({ kind: "wait", name, deps, options, wait: { for: "signal" } });
+  }
+  sleep(name: string, options: { ms: number }): Builder {
+    const ms = options?.ms;
+    if (typeof ms !== "number" || !Number.isFinite(ms) || ms < 0) {
+      throw new TypeError(`sleep '${name}': 'ms' must be a finite number ≥ 0, got ${String(ms)}`);
+    }
+    const prev = this.chain?.entry.name ?? INPUT;
+    return this.add({ kind: "wait", name, deps: prev, wait: { for: "sleep", ms } });
+  }
   use(fragment: Fragment<unknown, unknown, unknown> | ((b: Builder) => Builder)): Builder {
     const apply =
       typeof fragment === "function" ? fragment : (fragment.apply as (b: Builder) => Builder);
@@ -152,6 +169,7 @@ function toGraph(
     const fnName = e.fn?.name;
     if (fnName && !fnName.startsWith("bound ")) node.fn = { name: fnName };
     if (e.sub) node.subgraph = e.sub.graph;
+    if (e.wait) node.wait = e.wait;
     nodes.push(node);
     impls.set(e.name, { fn: e.fn, options: e.options, sub: e.sub });
     if (typeof e.deps === "string") {
@@ -308,6 +326,13 @@ export interface LooseDagBuilder {
     deps: string | Record<string, string>,
     options?: NodeOptions<unknown, unknown>,
   ): LooseDagBuilder;
+  wait(
+    name: string,
+    deps: Record<string, string>,
+    signal: Signal<unknown>,
+    options?: NodeOptions<Record<string, unknown>, unknown>,
+  ): LooseDagBuilder;
+  sleep(name: string, options: { ms: number }): LooseDagBuilder;
   returns(node: string): { build(): Dag<unknown, Record<string, unknown>, unknown> };
   build(): Dag<unknown, Record<string, unknown>, unknown>;
 }

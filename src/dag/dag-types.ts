@@ -3,7 +3,16 @@ import type { NodeOptions, RunOptions } from "../run/options.js";
 import type { CheckpointStore } from "../run/store/types.js";
 import type { ExecutionPlan } from "../plan/types.js";
 import type { Lookup, ResultRefCheck } from "./type-utils.js";
-import type { NodeError, RunEvent, RunMetrics, RunRecord, RunStatus } from "../run/types.js";
+import type { SignalName, SignalOptions, SignalPayload } from "./wait.js";
+import type {
+  NodeError,
+  NodeStatus,
+  RunEvent,
+  RunMetrics,
+  RunRecord,
+  RunStatus,
+  WaitingNode,
+} from "../run/types.js";
 
 /** The result of a DAG run. `R` maps references to types, `O` is the output's type. */
 export interface DagRun<R, O> {
@@ -20,8 +29,10 @@ export interface DagRun<R, O> {
    * was skipped, failed or did not run.
    */
   get<const Ref extends string>(ref: Ref & ResultRefCheck<R, Ref>): Lookup<R, Ref> | undefined;
+  /** Runs with status `"waiting"`: the wait nodes parked on, since when, and their deadlines. */
+  readonly waiting: WaitingNode[];
   /** Every node's status. */
-  statusOf(node: string): "pending" | "running" | "completed" | "skipped" | "failed";
+  statusOf(node: string): NodeStatus;
   /** Returns the output when the run completed; throws a `RunFailedError` otherwise. */
   orThrow(): O;
   /** The run as plain data. */
@@ -72,6 +83,26 @@ export interface Dag<I, R, O> {
   resume(
     runId: string,
     options: RunOptions & { checkpoint: CheckpointStore },
+  ): Promise<DagRun<R, O>>;
+  /**
+   * Sends a signal to wait node `name` of a waiting run, in any process: the payload becomes the
+   * node's output and the run continues; completed nodes are not run again. Refused with a
+   * `SignalError` when the run is not waiting for `name`; a wrong name or payload type is a
+   * compile error.
+   *
+   * @example
+   * ```ts
+   * const r = await approval.run({ doc: "d" }, { runId: "doc-42", checkpoint: sqliteStore("runs.db") });
+   * r.status; // "waiting"
+   * // later, in any process:
+   * await approval.signal("doc-42", "approve", { ok: true, by: "ann" }, { checkpoint: sqliteStore("runs.db") });
+   * ```
+   */
+  signal<const N extends SignalName<R>>(
+    runId: string,
+    name: N,
+    payload: SignalPayload<R, N>,
+    options: SignalOptions,
   ): Promise<DagRun<R, O>>;
   /**
    * The same workflow, scheduled by a precompiled plan (`weft compile` writes `NAME.plan.json`;

@@ -17,6 +17,8 @@ import type { RunEvent } from "../run/types.js";
 import type { AnyDag, Dag, DagRun, NodeImpl, RunStream } from "./dag-types.js";
 import { DagRunResult } from "./run-result.js";
 import { attachRunServices, type RunServices } from "../run/services.js";
+import { signalRun } from "./signal.js";
+import type { SignalOptions } from "./wait.js";
 
 /**
  * Makes a runnable DAG from a graph and its node implementations (what the builder and
@@ -139,6 +141,15 @@ class DagImpl {
     return this.start(undefined, { ...options, runId }, false, true);
   }
 
+  signal(
+    runId: string,
+    name: string,
+    payload: unknown,
+    options: SignalOptions,
+  ): Promise<DagRun<unknown, unknown>> {
+    return signalRun(this, runId, name, payload, options);
+  }
+
   /** Starts a run; returns the result synchronously when the whole run was synchronous. */
   private start(
     input: unknown,
@@ -178,6 +189,7 @@ class DagImpl {
         events: svc.events,
         listener: svc.listener,
         cache: this.cacheStore,
+        waits: svc.waits,
       });
       const wrap = (
         s: RunState,

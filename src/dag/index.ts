@@ -8,6 +8,14 @@ export {
 } from "./builder.js";
 export { dagFromGraph, createDag } from "./dag.js";
 export { branch, select, type Branch, type Selected } from "./markers.js";
+export {
+  signal,
+  type Signal,
+  type SignalName,
+  type SignalOptions,
+  type SignalPayload,
+  type WaitsOf,
+} from "./wait.js";
 export type {
   BuilderState,
   DagBuilder,

@@ -4,7 +4,13 @@ import type { Prepared } from "../run/prepare.js";
 import type { RunState } from "../run/scheduler.js";
 import { CACHE_HIT, CACHE_MISS, COMPLETED, statusName } from "../run/status.js";
 import { readPort } from "../run/arguments.js";
-import { RunFailedError, type NodeError, type RunMetrics, type RunRecord } from "../run/types.js";
+import {
+  RunFailedError,
+  type NodeError,
+  type RunMetrics,
+  type RunRecord,
+  type WaitingNode,
+} from "../run/types.js";
 import type { DagRun } from "./dag-types.js";
 import type { Lookup, ResultRefCheck } from "./type-utils.js";
 
@@ -30,6 +36,9 @@ export class DagRunResult<R, O> implements DagRun<R, O> {
   /** Saga compensations that ran (reverse completion order) and whether each succeeded. */
   get compensations(): { node: string; ok: boolean; error?: unknown }[] {
     return this.s.compensations;
+  }
+  get waiting(): WaitingNode[] {
+    return this.s.waiting ?? [];
   }
   get output(): O | undefined {
     const o = this.p.output;
@@ -138,6 +147,7 @@ export class DagRunResult<R, O> implements DagRun<R, O> {
       errors: s.errors.map((e) => ({ node: e.node, message: e.message })),
     };
     if (this.output !== undefined) out.output = this.output;
+    if (s.waiting && s.status === "waiting") out.waiting = s.waiting;
     return out;
   }
 }

@@ -44,6 +44,8 @@ import {
   type StateHandler,
 } from "./run.js";
 import type { Transition, TransitionValue } from "./transition.js";
+import type { WaitFor } from "./wait.js";
+import { signalMachine, storedWaits, type FsmSignalOptions } from "./signal.js";
 
 /** Cycle limit when `build` is given none. */
 export const DEFAULT_MAX_CYCLES = 1000;
@@ -136,7 +138,7 @@ export interface FsmBuilder<I, S extends string, R> {
    */
   state<
     K extends S,
-    T extends Transition<To, unknown>,
+    T extends Transition<To, unknown> | WaitFor,
     const To extends S = S,
     E extends Transition<To, unknown> = never,
   >(
@@ -176,6 +178,22 @@ export interface FsmMachine<I, S extends string, R> {
    * ```
    */
   resume(runId: string, options: FsmResumeOptions): Promise<FsmRun<S, R>>;
+  /**
+   * Sends signal `name` to a run parked by a handler's `wait(name)`: the state runs again and
+   * `ctx.received(name)` gives `payload`. Refused with a `SignalError` when the run is not
+   * waiting for it.
+   *
+   * @example
+   * ```ts
+   * await orders.signal("order-42", "payment", { amount: 30 }, { checkpoint: store });
+   * ```
+   */
+  signal(
+    runId: string,
+    name: string,
+    payload: unknown,
+    options: FsmSignalOptions,
+  ): Promise<FsmRun<S, R>>;
   /** Runs the machine and yields its events as they happen; `.result` resolves to the run. */
   stream(...args: FsmRunArgs<I>): FsmRunStream<S, R>;
   /** A stepper that runs one handler per `step()`. */
@@ -344,7 +362,17 @@ function buildMachine(
         states: declared,
       });
       const runOptions: FsmRunOptions = { ...resumeOptions, runId };
-      return new Stepper<string, Record<string, unknown>>(def, input, runOptions, visits).finish();
+      const waits = await storedWaits(store, runId, data.name);
+      return new Stepper<string, Record<string, unknown>>(
+        def,
+        input,
+        runOptions,
+        visits,
+        waits,
+      ).finish();
+    },
+    signal(runId: string, name: string, payload: unknown, options: FsmSignalOptions) {
+      return signalMachine(this, runId, name, payload, options);
     },
     stream: (input?: unknown, runOptions: FsmRunOptions = {}) => {
       const channel = new EventChannel<RunEvent>();

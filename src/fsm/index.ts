@@ -37,6 +37,9 @@ export {
 } from "./policies.js";
 export type { FsmVisitRecord } from "./journal.js";
 export { TransitionVetoedError } from "./run.js";
+export { persist, type PersistedInstance } from "./persist.js";
+export { wait, type WaitFor } from "./wait.js";
+export type { FsmSignalOptions } from "./signal.js";
 export {
   machine,
   TransitionError,

@@ -5,6 +5,7 @@ import {
   type FsmStatus,
   type RunMetrics,
   type RunRecord,
+  type WaitingNode,
 } from "../run/types.js";
 import type { FsmRun, StateRef, Stepper } from "./run.js";
 
@@ -29,6 +30,10 @@ export class FsmRunResult<S extends string, R> implements FsmRun<S, R> {
     this.history = [...stepper.history];
     this.cycles = stepper.cycles;
     this.state = this.history.length > 0 ? stepper.current : undefined;
+  }
+
+  get waiting(): WaitingNode[] {
+    return this.stepper.waiting;
   }
 
   get output(): R[keyof R] | undefined {
@@ -63,6 +68,7 @@ export class FsmRunResult<S extends string, R> implements FsmRun<S, R> {
       history: [...this.history],
     };
     if (this.value !== undefined) record.output = this.value;
+    if (this.status === "waiting") record.waiting = this.stepper.waiting;
     return record;
   }
 }

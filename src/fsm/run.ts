@@ -19,6 +19,9 @@ import { fsmJournal, type FsmJournal, type ReplayedVisit } from "./journal.js";
 import { checkTransition, runVisit, type ResolvedPolicies } from "./policies.js";
 import { FsmRunResult } from "./result.js";
 import { next, stop, type Transition } from "./transition.js";
+import { isWaitFor, type WaitFor } from "./wait.js";
+import { saveWaits, WaitTimeoutError, type WaitRecord } from "../run/waits.js";
+import type { WaitingNode } from "../run/types.js";
 
 /**
  * What a state handler receives as its second argument. It is a {@link NodeContext} (so helpers
@@ -40,6 +43,12 @@ export interface StateContext<S extends string = string, R = {}> extends NodeCon
    */
   get<K extends S & keyof R>(state: K, visit?: number): R[K] | undefined;
   get(state: S, visit?: number): unknown;
+  /**
+   * The payload of signal `name` when the run was signalled after this state returned
+   * `wait(name)`; `undefined` while none came. Throws a `WaitTimeoutError` once the wait's
+   * deadline has passed without one.
+   */
+  received<T = unknown>(name: string): T | undefined;
 }
 
 /** A state handler: gets the run input and the context, returns `next(...)` or `stop(...)`. */
@@ -162,6 +171,8 @@ export interface FsmRun<S extends string, R> {
   readonly state: S | undefined;
   /** The result of the last state that ran (the `stop` value, the terminal state's result, ...). */
   readonly output: R[keyof R] | undefined;
+  /** Runs with status `"waiting"`: the wait a handler returned, since when, until when. */
+  readonly waiting: WaitingNode[];
   /** The error of a failed or cancelled run; `cause` is what the handler threw. */
   readonly error: Error | undefined;
   /** As for DAG runs: the failures, each a `NodeError` naming the state (empty when none). */
@@ -266,6 +277,12 @@ export class Stepper<S extends string, R> implements FsmStepper<S, R> {
   private output: unknown;
   private failedState: string | undefined;
   private busy = false;
+  /** Set when a handler returned `wait(...)`. */
+  waiting: WaitingNode[] = [];
+  /** Signal payloads read by the visit in progress. */
+  private reading: string[] = [];
+  /** Payloads taken by journaled visits: not offered again. */
+  private readonly consumed = new Set<string>();
 
   /**
    * @param replay - visits journaled by an earlier process (resume): the first steps replay
@@ -276,6 +293,8 @@ export class Stepper<S extends string, R> implements FsmStepper<S, R> {
     private readonly input: unknown,
     private readonly options: FsmRunOptions = {},
     private readonly replay: readonly ReplayedVisit[] = [],
+    /** The waits and signal payloads of a resumed waiting run. */
+    private readonly waits?: WaitRecord,
   ) {
     this.runId = options.runId ?? randomUUID();
     this.current = def.initial as S;
@@ -338,6 +357,7 @@ export class Stepper<S extends string, R> implements FsmStepper<S, R> {
 
     const { list, visit, cycle, last } = this.enter(state);
     this.executed++;
+    this.reading = [];
     this.emit({ type: "node-start", runId: this.runId, node: state, attempt: 1, at: Date.now() });
     const t0 = performance.now();
     const out = await runVisit({
@@ -351,7 +371,11 @@ export class Stepper<S extends string, R> implements FsmStepper<S, R> {
       context: (attempt, signal) =>
         this.context(state, cycle, signal, last, attempt) as unknown as StateContext,
       emit: (e) => this.emit(e),
-      check: (outcome, from) => checkTransition(outcome, from, this.states),
+      // A wait is not a transition: it parks the run (below) before any hook or journal.
+      check: (outcome, from) =>
+        from === "handler" && isWaitFor(outcome)
+          ? (outcome as unknown as Transition)
+          : checkTransition(outcome, from, this.states),
     });
     const ms = performance.now() - t0;
     this.nodeMs[state] = (this.nodeMs[state] ?? 0) + ms;
@@ -361,6 +385,7 @@ export class Stepper<S extends string, R> implements FsmStepper<S, R> {
       return this.fail(state, visit, out.error, out.attempts, ms);
     }
     const t = out.transition;
+    if (isWaitFor(t)) return this.park(state, t);
     const hook = this.options.onTransition;
     if (hook) {
       const to = t.kind === "next" ? (t.to as string) : undefined;
@@ -382,8 +407,61 @@ export class Stepper<S extends string, R> implements FsmStepper<S, R> {
         return this.fail(state, visit, e, out.attempts, ms);
       }
     }
+    for (const name of this.reading) this.consumed.add(name);
     this.emit({ type: "node-complete", runId: this.runId, node: state, ms, at: Date.now() });
     return this.settle(state, list, visit, t);
+  }
+
+  /** The wait `name` parked earlier in this run, if any. */
+  private priorWait(name: string): WaitingNode | undefined {
+    return this.waits?.waiting.find((w) => w.node === name);
+  }
+
+  /** A handler returned `wait(...)`: the run ends "waiting", its wait saved for any process. */
+  private async park(state: S, w: WaitFor): Promise<FsmStep<S, R>> {
+    const prior = this.priorWait(w.name);
+    const since = prior?.since ?? Date.now();
+    const parked: WaitingNode = { node: w.name, since };
+    const deadline = prior
+      ? prior.deadline
+      : w.timeoutMs === undefined
+        ? undefined
+        : since + w.timeoutMs;
+    if (deadline !== undefined) parked.deadline = deadline;
+    this.waiting = [parked];
+    this.output = undefined;
+    const store = this.options.checkpoint;
+    if (store) {
+      try {
+        await saveWaits(store, this.runId, this.waitRecord([parked]));
+      } catch (e) {
+        return this.fail(state, this.visits(state) - 1, e, 1, 0);
+      }
+    }
+    this.emit({ type: "run-waiting", runId: this.runId, waiting: this.waiting, at: Date.now() });
+    return this.end(state, undefined, "waiting", undefined);
+  }
+
+  /** The wait record to store: payloads not yet taken by a journaled visit are kept. */
+  private waitRecord(waiting: WaitingNode[]): WaitRecord {
+    const received: Record<string, unknown> = {};
+    for (const [k, v] of Object.entries(this.waits?.received ?? {})) {
+      if (!this.consumed.has(k)) received[k] = v;
+    }
+    return { workflow: this.def.name, waiting, applied: this.waits?.applied ?? {}, received };
+  }
+
+  private received(name: string): unknown {
+    const got = this.waits?.received;
+    if (got && Object.prototype.hasOwnProperty.call(got, name) && !this.consumed.has(name)) {
+      this.reading.push(name);
+      return got[name];
+    }
+    const prior = this.priorWait(name);
+    if (prior?.deadline !== undefined && Date.now() >= prior.deadline) {
+      throw new WaitTimeoutError(name, prior.since, prior.deadline);
+    }
+    return undefined;
   }
 
   /** Counts a visit from entry (in ctx.visits, and in the run even if the handler fails). */
@@ -450,6 +528,7 @@ export class Stepper<S extends string, R> implements FsmStepper<S, R> {
         S,
         R
       >["get"],
+      received: ((name: string) => this.received(name)) as StateContext<S, R>["received"],
       emit: (progress: Progress) =>
         this.emit({ type: "progress", runId: this.runId, node: state, progress, at: Date.now() }),
     };
@@ -464,6 +543,10 @@ export class Stepper<S extends string, R> implements FsmStepper<S, R> {
     this.done = true;
     this.status = status;
     this.current = state;
+    // A resumed waiting run that ends: its taken payloads and parked waits are cleared.
+    if (status !== "waiting" && this.waits && this.options.checkpoint) {
+      await saveWaits(this.options.checkpoint, this.runId, this.waitRecord([]));
+    }
     await this.journal?.finish(status);
     this.endedAt = performance.now();
     this.emit({

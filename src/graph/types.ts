@@ -34,7 +34,9 @@ export type NodeKind =
   /** Runs a nested workflow (`.sub`). */
   | "sub"
   /** A state of a state machine. */
-  | "state";
+  | "state"
+  /** Parks the run until a signal arrives or a deadline passes (`.wait`, `.sleep`). */
+  | "wait";
 
 /** When a node runs, relative to the fate of its upstream nodes. */
 export type RunIf = "success" | "always" | "any-failed";
@@ -88,6 +90,12 @@ export interface NodeOptionsData {
   has?: Record<string, true>;
 }
 
+/**
+ * What a `wait` node waits for: a signal (`.wait`; its `timeoutMs` option bounds the wait) or a
+ * durable sleep of `ms` (`.sleep`).
+ */
+export type WaitData = { for: "signal" } | { for: "sleep"; ms: number };
+
 /** A node (or an FSM state) of the graph. */
 export interface GraphNode {
   name: string;
@@ -99,6 +107,8 @@ export interface GraphNode {
   ports?: string[];
   options?: NodeOptionsData;
   fn?: FunctionRef;
+  /** For `wait` nodes: what ends the wait (see {@link WaitData}). */
+  wait?: WaitData;
   /** For `sub` nodes: the nested workflow's graph. */
   subgraph?: Graph;
   /** For FSM states: the states this state's handler can transition to, where known. */

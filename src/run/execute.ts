@@ -8,6 +8,8 @@ import { NodeTimeoutError, type NodeContext, type RunEvent } from "./types.js";
 import { withPolicies } from "./policies.js";
 import { runsInThread, threadCall } from "./threads.js";
 import { clearLongTimeout, setLongTimeout } from "./timer.js";
+import { runWait } from "./waits.js";
+import type { WaitingNode } from "./types.js";
 
 /** What `executeNode` needs from the running scheduler. */
 export interface ExecEnv {
@@ -22,12 +24,15 @@ export interface ExecEnv {
   /** The workflow's default cache store (nodes with `cache` and no `store`). */
   cache(): CacheStoreLike;
   readonly metadata: Record<string, unknown>;
+  /** Wait nodes parked in an earlier part of this run (resumed runs), by node index. */
+  readonly waits?: Map<number, WaitingNode>;
   contextFor(i: number, attempt: number, signal: AbortSignal): NodeContext;
 }
 
 type Call = (args: unknown, ctx: NodeContext) => unknown;
 
 export function executeNode(env: ExecEnv, i: number, args: unknown): unknown {
+  if (env.p.kinds[i] === "wait") return runWait(env, i, args, env.waits);
   const opts = env.p.options[i];
   const call = bodyOf(env, i);
   if (!hasPolicies(opts)) {

@@ -6,7 +6,7 @@
  */
 import type { Prepared } from "./prepare.js";
 import { argumentsOf, blockedBy } from "./arguments.js";
-import { CACHE_HIT, COMPLETED, FAILED, PENDING, RUNNING, SKIPPED } from "./status.js";
+import { CACHE_HIT, COMPLETED, FAILED, PENDING, RUNNING, SKIPPED, WAITING } from "./status.js";
 import type { CacheStoreLike, ErrorStrategy, RunOptions } from "./options.js";
 import { executeNode, type ExecEnv } from "./execute.js";
 import {
@@ -17,14 +17,16 @@ import {
   type NodeContext,
   type RunEvent,
   type RunStatus,
+  type WaitingNode,
 } from "./types.js";
+import { Parked } from "./waits.js";
 import { ReadyQueue } from "./ready-queue.js";
 import { clearLongTimeout, setLongTimeout, type LongTimer } from "./timer.js";
 
 /** Start and end times of a run without per-node timings: none (reads give `undefined`). */
 const UNTIMED = new Float64Array(0);
 
-/** What `begin` returns when the node's call threw. */
+/** What `begin` returns when the node's call threw, or parked (both already handled). */
 const THREW: unique symbol = Symbol("threw");
 
 /** Results of earlier nodes injected before the run starts (resume, partial runs). */
@@ -62,6 +64,8 @@ export interface RunState {
   cached: Uint8Array | undefined;
   totalMs: number;
   compensations: { node: string; ok: boolean; error?: unknown }[];
+  /** Wait nodes parked in this run (status `"waiting"` when nothing else could run). */
+  waiting?: WaitingNode[];
 }
 
 export interface SchedulerInput {
@@ -81,6 +85,8 @@ export interface SchedulerInput {
   cache?: () => CacheStoreLike;
   /** Names `events` in the error a throw from it gives (default `onEvent`). */
   listener?: string;
+  /** Wait nodes parked earlier in this run (resume): their `since` and deadline carry over. */
+  waits?: Map<number, WaitingNode>;
 }
 
 /**
@@ -387,11 +393,23 @@ class Scheduler implements ExecEnv {
         // a node that ran with none made one attempt).
         return direct(args, this.contextFor(i, 1, this.signal));
       }
-      return executeNode(this, i, args);
+      const r = executeNode(this, i, args);
+      if (r instanceof Parked) {
+        this.park(i, r.wait);
+        return THREW;
+      }
+      return r;
     } catch (e) {
       this.onFailure(i, e);
       return THREW;
     }
+  }
+
+  /** A wait node that parked: it stays unsettled, and nothing downstream of it is released. */
+  private park(i: number, wait: WaitingNode): void {
+    this.running--;
+    this.state.statuses[i] = WAITING;
+    (this.state.waiting ??= []).push(wait);
   }
 
   private launch(i: number): void {
@@ -741,17 +759,28 @@ class Scheduler implements ExecEnv {
     if (this.onAbort) this.options.signal?.removeEventListener("abort", this.onAbort);
     st.status = this.cancelled
       ? "cancelled"
-      : !this.anyFailed
-        ? "completed"
-        : this.stopping
-          ? "failed"
-          : "partial";
+      : st.waiting && !this.stopping
+        ? "waiting"
+        : !this.anyFailed
+          ? "completed"
+          : this.stopping
+            ? "failed"
+            : "partial";
     st.totalMs = performance.now() - this.t0;
     // A view costs as much as a small run: only when some nodes never started.
     if (this.started < st.order.length) st.order = st.order.subarray(0, this.started);
-    const compensate = this.anyFailed ? this.compensations() : undefined;
+    // A waiting run has not ended: nothing is compensated yet.
+    const compensate = this.anyFailed && st.status !== "waiting" ? this.compensations() : undefined;
     const done = (): RunState => {
       this.finished = true;
+      if (st.status === "waiting") {
+        this.emit?.({
+          type: "run-waiting",
+          runId: this.runId,
+          waiting: st.waiting ?? [],
+          at: now(),
+        });
+      }
       // A failing listener of `run-complete` still fails the run (see `fault`).
       this.emit?.({
         type: "run-complete",
@@ -812,6 +841,10 @@ class Scheduler implements ExecEnv {
 
   get sync(): boolean {
     return this.inp.sync === true;
+  }
+
+  get waits(): Map<number, WaitingNode> | undefined {
+    return this.inp.waits;
   }
 }
 

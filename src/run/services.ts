@@ -7,7 +7,8 @@ import { graphHash } from "../graph/hash.js";
 import type { Prepared } from "./prepare.js";
 import type { RunOptions } from "./options.js";
 import type { Journal, Preset } from "./scheduler.js";
-import { InputError, ListenerError, type RunEvent } from "./types.js";
+import { InputError, ListenerError, type RunEvent, type WaitingNode } from "./types.js";
+import { loadWaits, saveWaits, type WaitRecord } from "./waits.js";
 import type { DagRunResult } from "../dag/run-result.js";
 import { selectNodes } from "./partial.js";
 import type { CheckpointStore, StoredRun } from "./store/types.js";
@@ -23,6 +24,8 @@ export interface RunServices {
   listener?: string;
   journal?: Journal;
   presets?: Map<number, Preset>;
+  /** Wait nodes parked earlier in a resumed run. */
+  waits?: Map<number, WaitingNode>;
   /** Runs after the scheduler finishes (close the journal, write the trace). */
   finish?: (result: DagRunResult<unknown, unknown>) => void | Promise<void>;
 }
@@ -151,17 +154,32 @@ export function attachRunServices(req: ServiceRequest): Awaitable<RunServices> {
         () => held.release(),
       );
     });
-    return then(
-      store.beginRun({
-        runId,
-        workflow: req.workflow.name,
-        graphHash: hash,
-        input: svc.input,
-        startedAt: Date.now(),
-        status: "running",
-      }),
-      withFinish,
-    );
+    const begun = (): Awaitable<RunServices> =>
+      then(
+        store.beginRun({
+          runId,
+          workflow: req.workflow.name,
+          graphHash: hash,
+          input: svc.input,
+          startedAt: Date.now(),
+          status: "running",
+        }),
+        withFinish,
+      );
+    if (!p.kinds.includes("wait")) return begun();
+    // Waits are saved before the status says "waiting", so a reader of the status finds them.
+    let rec: WaitRecord = { workflow: req.workflow.name, waiting: [], applied: {} };
+    finishers.unshift((r) => saveWaits(store, runId, { ...rec, waiting: r.waiting }));
+    if (!req.resuming) return begun();
+    return then(loadWaits(store, runId, req.workflow.name), (loaded) => {
+      rec = loaded;
+      svc.waits = new Map();
+      for (const w of loaded.waiting) {
+        const i = p.index.get(w.node);
+        if (i !== undefined) svc.waits.set(i, w);
+      }
+      return begun();
+    });
   };
   const fresh = (stored: StoredRun | undefined): Awaitable<RunServices> => {
     if (!stored) return start(undefined);

@@ -6,8 +6,17 @@ export const RUNNING = 1;
 export const COMPLETED = 2;
 export const SKIPPED = 3;
 export const FAILED = 4;
+/** A wait node parked until a signal or its deadline. */
+export const WAITING = 5;
 
-const STATUS_NAMES: NodeStatus[] = ["pending", "running", "completed", "skipped", "failed"];
+const STATUS_NAMES: NodeStatus[] = [
+  "pending",
+  "running",
+  "completed",
+  "skipped",
+  "failed",
+  "waiting",
+];
 
 export function statusName(code: number): NodeStatus {
   return STATUS_NAMES[code];

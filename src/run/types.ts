@@ -38,13 +38,36 @@ export type RunEvent =
   | { type: "node-skip"; runId: string; node: string; reason: string; at: number }
   | { type: "node-fail"; runId: string; node: string; error: Error; at: number }
   | { type: "progress"; runId: string; node: string; progress: Progress; at: number }
+  /** The run parked on wait nodes (just before `run-complete` with status `"waiting"`). */
+  | { type: "run-waiting"; runId: string; waiting: WaitingNode[]; at: number }
+  /** A signal was applied to wait node `node` (just before the continued run starts). */
+  | { type: "run-signalled"; runId: string; node: string; at: number }
   | { type: "run-complete"; runId: string; status: RunStatus | FsmStatus; ms: number; at: number };
 
-/** Final status of a DAG run. */
-export type RunStatus = "completed" | "failed" | "partial" | "cancelled";
+/**
+ * Final status of a DAG run. `"waiting"`: nothing is left to run but wait nodes; the run goes on
+ * when signalled (`wf.signal`) or when its deadlines fire (`timers`).
+ */
+export type RunStatus = "completed" | "failed" | "partial" | "cancelled" | "waiting";
+
+/** A wait node a run is parked on: since when, and until when (absent: no deadline). */
+export interface WaitingNode {
+  node: string;
+  /** When the wait began, ms since the epoch. */
+  since: number;
+  /** When the wait times out (a sleep ends), ms since the epoch. */
+  deadline?: number;
+}
 
 /** Final status of a function-return state machine run. */
-export type FsmStatus = "stopped" | "terminal" | "max-cycles" | "failed" | "cancelled";
+export type FsmStatus =
+  | "stopped"
+  | "terminal"
+  | "max-cycles"
+  | "failed"
+  | "cancelled"
+  /** A handler returned `wait(...)`: the run goes on when signalled or when its deadline fires. */
+  | "waiting";
 
 /** Timing and counts of a run. */
 export interface RunMetrics {
@@ -175,7 +198,7 @@ export class RunFailedError extends Error {
 }
 
 /** Status of one node in a run. */
-export type NodeStatus = "pending" | "running" | "completed" | "skipped" | "failed";
+export type NodeStatus = "pending" | "running" | "completed" | "skipped" | "failed" | "waiting";
 
 /**
  * A run as plain data (what `result.toJSON()` gives, what `weft run` prints, what diagrams
@@ -205,6 +228,8 @@ export interface RunRecord {
   errors: { node: string; message: string }[];
   /** FSMs: states entered, in order. */
   history?: string[];
+  /** Runs with status `"waiting"`: the wait nodes they are parked on. */
+  waiting?: WaitingNode[];
 }
 
 /**

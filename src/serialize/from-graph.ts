@@ -100,7 +100,8 @@ function rebuild(
     if (node.kind === "sub") {
       const sub = findSub(node, registry, options, path, problems, known);
       if (sub) impl.sub = sub;
-    } else {
+    } else if (node.kind !== "wait") {
+      // A wait node has no function: a signal or its deadline ends it.
       const fn = findFn(node, registry, path, problems);
       if (fn) impl.fn = fn as NodeImpl["fn"];
     }

@@ -79,7 +79,22 @@ const options = object(
   "node options",
 );
 
-const nodeKind = oneOf("task", "condition", "select", "any", "map", "sub", "state");
+const nodeKind = oneOf("task", "condition", "select", "any", "map", "sub", "state", "wait");
+
+/** A wait node's `wait` field: `{ for: "signal" }` or `{ for: "sleep", ms }`. */
+const waitData: Check<Record<string, unknown>> = (ctx, v, path) => {
+  const w = object(
+    [
+      ["for", oneOf("signal", "sleep"), "required"],
+      ["ms", num(0)],
+    ],
+    "wait settings",
+  )(ctx, v, path) as Record<string, unknown> | undefined;
+  if (w && w.for === "sleep" && w.ms === undefined) {
+    return ctx.issue([...path, "ms"], "a sleep needs 'ms'");
+  }
+  return w;
+};
 
 const edge = object(
   [
@@ -125,6 +140,7 @@ function nodeShape(depth: number): Check<Record<string, unknown>> {
       ["fn", functionRef],
       ["options", options],
       ["type", str],
+      ["wait", waitData],
       ["targets", arrayOf(name)],
       ["canStop", bool],
       ["doc", str],

@@ -146,6 +146,7 @@ export const STATUS_COLORS: Record<NodeStatus, { fill: string; stroke: string; t
   skipped: { fill: "#f3f4f6", stroke: "#9ca3af", text: "#6b7280" },
   running: { fill: "#dbeafe", stroke: "#2563eb", text: "#1e3a8a" },
   pending: { fill: "#ffffff", stroke: "#d1d5db", text: "#6b7280" },
+  waiting: { fill: "#fef3c7", stroke: "#d97706", text: "#78350f" },
 };
 
 /** Statuses in the order their styles are declared. */
@@ -155,6 +156,7 @@ export const STATUSES: readonly NodeStatus[] = [
   "skipped",
   "running",
   "pending",
+  "waiting",
 ];
 
 /** The label of a DAG edge: the branch or case it is taken on, for conditions and selects. */
@@ -200,6 +202,12 @@ export function kindNote(node: GraphNode): string | undefined {
       return "any";
     case "map":
       return node.options?.concurrency ? `map ×${node.options.concurrency}` : "map";
+    case "wait":
+      return node.wait?.for === "sleep"
+        ? `sleep ${node.wait.ms} ms`
+        : node.options?.timeoutMs !== undefined
+          ? `wait ≤ ${node.options.timeoutMs} ms`
+          : "wait";
     default:
       return undefined;
   }

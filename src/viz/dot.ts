@@ -71,6 +71,8 @@ function kindAttrs(node: GraphNode): Record<string, string> {
       return { shape: "component", style: "filled" };
     case "state":
       return { shape: "box", style: "rounded,filled" };
+    case "wait":
+      return { shape: "box", style: "rounded,filled,dashed" };
     default:
       return { shape: "box", style: "rounded,filled" };
   }

@@ -243,5 +243,7 @@ function runStatusClass(status: RunRecord["status"] | InFlightRunRecord["status"
       return "skipped";
     case "running":
       return "running";
+    case "waiting":
+      return "waiting";
   }
 }

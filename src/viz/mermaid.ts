@@ -88,6 +88,8 @@ function shape(node: GraphNode, text: string): string {
       return `[/${text}/]`;
     case "sub":
       return `[[${text}]]`;
+    case "wait":
+      return `([${text}])`;
     default:
       return `[${text}]`;
   }

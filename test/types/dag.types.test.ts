@@ -38,7 +38,9 @@ describe("DAG builder types", () => {
     expectTypeOf(run.get("loaded.mode")).toEqualTypeOf<"batch" | "inline" | undefined>();
     expectTypeOf(run.get("big.true")).toEqualTypeOf<Row[] | undefined>();
     expectTypeOf(run.output).toEqualTypeOf<string | undefined>();
-    expectTypeOf(run.status).toEqualTypeOf<"completed" | "failed" | "partial" | "cancelled">();
+    expectTypeOf(run.status).toEqualTypeOf<
+      "completed" | "failed" | "partial" | "cancelled" | "waiting"
+    >();
   });
 
   it("gives the context the node's name", () => {
