@@ -72,7 +72,7 @@ class Builder {
 
   private add(entry: Entry): Builder {
     checkNodeName(this.wfName, entry.name);
-    if (entry.kind !== "sub" && typeof entry.fn !== "function") {
+    if (entry.kind !== "sub" && entry.kind !== "wait" && typeof entry.fn !== "function") {
       throw new TypeError(
         `workflow '${this.wfName}': the function of node '${String(entry.name)}' is not a function (got ${describeValue(entry.fn)})`,
       );

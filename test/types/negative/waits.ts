@@ -27,7 +27,7 @@ void approval.signal("r1", "approve", { ok: true }, { checkpoint });
 
 // the wait's output is the payload: its fields are typed
 const waits = dag("x").wait("w", {}, signal<{ ok: boolean }>());
-// @ts-expect-error: Types of property 'n' are incompatible
+// @ts-expect-error: node 'y' input 'n' expects string but 'w.ok' gives boolean
 waits.node("y", { n: "w.ok" }, (a: { n: string }) => a.n);
 
 // a workflow without waits takes no signal
