@@ -114,7 +114,12 @@ export async function runCommand(
 
   if (options.redis !== undefined) {
     const { runDistributed } = await import("./distributed-run.js");
-    return runDistributed(target, input, { redis: options.redis, prefix: options.prefix }, io);
+    return runDistributed(
+      workflow,
+      input,
+      { redis: options.redis, prefix: options.prefix, runId: options.runId },
+      io,
+    );
   }
 
   // 3. Run with progress.
