@@ -33,6 +33,7 @@ export async function readHeader(
     "refused",
     "left",
     "cancelled",
+    "kind",
   ];
   const values = await redis.hmget(keys.run, ...fields);
   if (values[0] === null) return undefined;
