@@ -9,7 +9,7 @@ import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import fc from "fast-check";
 import { Redis } from "ioredis";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, expectTypeOf, it } from "vitest";
 import { redisEngine, type RedisEngine } from "../../src/distributed/index.js";
 import { runKeys } from "../../src/distributed/keys.js";
 import { graphHash, type AnyDag, type FsmRun, type RunRecord } from "../../src/index.js";
@@ -311,6 +311,8 @@ describe("redisEngine with state machines (one visit per job)", () => {
     }
     // The traffic light's own figures, not only agreement with a local run.
     const r = await (await engine.start(light, { limit: 3 }, { runId: "light-3" })).result();
+    expectTypeOf(r.history).toEqualTypeOf<readonly ("red" | "green" | "yellow")[]>();
+    expectTypeOf(r.get("yellow")).toEqualTypeOf<string | undefined>();
     expect(r.status).toBe("stopped");
     expect(r.history.join(" ")).toBe("red green yellow red green yellow red green yellow");
     expect([r.get("yellow"), r.get("yellow", 0), r.get("yellow.1")]).toEqual([
