@@ -419,7 +419,10 @@ export function redisEngine(options: RedisEngineOptions = {}): RedisEngine {
         visits = await scripts().redis.zcard(storeKeys(fsmStorePrefix(prefix), runId)[1]);
       }
       if (status === "running" && head.cancelled !== "1") {
-        const touched = visits ?? (await scripts().redis.hlen(keys.status));
+        const touched =
+          visits === undefined
+            ? await scripts().redis.hlen(keys.status)
+            : visits + (head.visiting === undefined ? 0 : 1);
         if (touched === 0) status = "waiting";
       }
       const out: DistributedRunStatus = {

@@ -94,6 +94,8 @@ export async function runFsmJob(env: FsmJobEnv, lm: LoadedMachine, cycle: number
       return;
     }
     if (cancelled === "1") env.controller.abort(new Error(`run '${runId}' was cancelled`));
+    // The visit in progress, for status(): "running" from the first visit on.
+    await env.client.redis.hset(keys.run, "visiting", cycle);
     await stepper.step();
     // Attempts of the state's latest visit, for the result's records (the journal has none).
     const state = stepper.history[stepper.history.length - 1];

@@ -34,6 +34,7 @@ export async function readHeader(
     "left",
     "cancelled",
     "kind",
+    "visiting",
   ];
   const values = await redis.hmget(keys.run, ...fields);
   if (values[0] === null) return undefined;

@@ -365,6 +365,7 @@ describe("redisEngine with state machines (one visit per job)", () => {
     const runId = "fsm-cancel";
     const handle = await engine.start(relay, { rounds: 3, ms: 20_000 }, { runId });
     await until(async () => (await counts(runId, "start"))["a#0"] === 1);
+    expect(await handle.status()).toMatchObject({ status: "running", visits: 0, nodesLeft: 0 });
     expect(await handle.cancel()).toBe(true);
     const run = await handle.result();
     expect(run.status).toBe("cancelled");
