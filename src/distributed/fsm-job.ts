@@ -93,7 +93,7 @@ export async function runFsmJob(env: FsmJobEnv, lm: LoadedMachine, cycle: number
       if (visits.length > cycle) await env.enqueue(visits.length);
       return;
     }
-    if (cancelled === "1") env.controller.abort(new Error(`run '${runId}' was cancelled`));
+    if (cancelled === "1") env.controller.abort(new Error(`run '${runId}' was stopped`));
     // The visit in progress, for status(): "running" from the first visit on.
     await env.client.redis.hset(keys.run, "visiting", cycle);
     await stepper.step();
