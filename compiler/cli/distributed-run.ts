@@ -11,18 +11,22 @@ export async function runDistributed(
   options: { redis: string; prefix?: string; runId?: string },
   io: CliIO,
 ): Promise<number> {
-  if ((target as { kind?: unknown }).kind !== "dag") {
-    throw new CliError("--redis runs DAG workflows only; run state machines without --redis");
+  const kind = (target as { kind?: unknown }).kind;
+  if (kind !== "dag" && kind !== "fsm") {
+    throw new CliError(
+      "--redis runs DAG workflows and function-return state machines; drive event-driven machines from code",
+    );
   }
   const { redisEngine } = await import("../../src/distributed/index.js");
   const engine = redisEngine({ connection: options.redis, prefix: options.prefix ?? "weft" });
   try {
+    // DAG or function-return machine: the engine tells them apart by kind.
     const wf = target as AnyDag;
     const handle = await engine.start(wf, input as never, { runId: options.runId });
     io.err.write(`weft run: run '${handle.runId}' enqueued on ${options.redis}\n`);
     const run = (await handle.result()) as { toJSON(): RunRecord; status: string };
     io.out.write(runRecordToJson(run.toJSON()));
-    return run.status === "completed" ? 0 : 1;
+    return ["completed", "stopped", "terminal"].includes(run.status) ? 0 : 1;
   } finally {
     await engine.close();
   }

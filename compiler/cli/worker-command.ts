@@ -1,12 +1,12 @@
 /**
  * `weft worker FILE... --redis URL`: a distributed worker process. Imports the files, takes every
- * exported DAG workflow, and runs their jobs until SIGTERM or SIGINT, then stops taking jobs and
+ * exported DAG workflow and function-return state machine, and runs their jobs until SIGTERM or SIGINT, then stops taking jobs and
  * lets the in-flight ones finish.
  */
 import path from "node:path";
 import { pathToFileURL } from "node:url";
 import type { Command } from "commander";
-import type { AnyDag } from "../../src/dag/dag-types.js";
+import type { BuiltWorkflow } from "../../src/distributed/worker.js";
 import { CliError, type CliIO } from "./output.js";
 
 /** Options of `weft worker`. */
@@ -34,23 +34,25 @@ export function registerWorkerCommand(
     });
 }
 
-/** Loads the workflows exported by `files` (DAGs only). */
-export async function loadWorkflows(files: string[]): Promise<AnyDag[]> {
-  const found: AnyDag[] = [];
+/** Loads the workflows exported by `files` (DAGs and function-return state machines). */
+export async function loadWorkflows(files: string[]): Promise<BuiltWorkflow[]> {
+  const found: BuiltWorkflow[] = [];
   for (const file of files) {
     const mod = (await import(pathToFileURL(path.resolve(file)).href)) as Record<string, unknown>;
     for (const value of Object.values(mod)) {
-      if (isDag(value) && !found.includes(value)) found.push(value);
+      if (isRunnable(value) && !found.includes(value)) found.push(value);
     }
   }
   return found;
 }
 
-function isDag(v: unknown): v is AnyDag {
+/** A DAG or a function-return machine (event-driven machines, kind "machine", are driven by events). */
+function isRunnable(v: unknown): v is BuiltWorkflow {
+  const kind = (v as { kind?: unknown } | null)?.kind;
   return (
     typeof v === "object" &&
     v !== null &&
-    (v as { kind?: unknown }).kind === "dag" &&
+    (kind === "dag" || kind === "fsm") &&
     typeof (v as { run?: unknown }).run === "function"
   );
 }
@@ -68,7 +70,7 @@ export async function workerCommand(
   }
   const workflows = await loadWorkflows(files);
   if (workflows.length === 0) {
-    throw new CliError(`${files.join(", ")}: no exported DAG workflow to run`);
+    throw new CliError(`${files.join(", ")}: no exported DAG workflow or state machine to run`);
   }
   const { redisEngine } = await import("../../src/distributed/index.js");
   const url = options.redis ?? "redis://127.0.0.1:6379";

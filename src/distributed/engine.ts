@@ -7,18 +7,23 @@ import { randomUUID } from "node:crypto";
 import { Queue } from "bullmq";
 import type { Redis } from "ioredis";
 import type { Dag, DagRun } from "../dag/dag-types.js";
+import { machineDefOf, type FsmMachine } from "../fsm/fsm.js";
+import type { FsmRun, MachineDef } from "../fsm/run.js";
 import { checkInput, preparedOf } from "../dag/dag.js";
 import { DagRunResult } from "../dag/run-result.js";
 import { graphHash } from "../graph/hash.js";
 import { encodeValue } from "../run/codec.js";
 import type { RunOptions } from "../run/options.js";
 import { selectNodes } from "../run/partial.js";
-import type { RunStatus } from "../run/types.js";
+import type { FsmStatus, RunStatus } from "../run/types.js";
 import { bullConnection, connect, type RedisConnection } from "./connection.js";
 import { allKeys, cancelChannel, doneChannel, QUEUE_NAME, runKeys } from "./keys.js";
 import { loadRun, readHeader } from "./load.js";
 import { withScripts, type ScriptClient } from "./scripts.js";
+import { enqueueVisit, fsmStorePrefix, readFsmRun } from "./fsm-job.js";
+import { redisStore, storeKeys, type RedisStore } from "./redis-store.js";
 import {
+  JOB_OPTIONS,
   enqueue,
   startWorker,
   type EngineWorker,
@@ -59,17 +64,27 @@ export interface DistributedRunOptions {
   between?: RunOptions["between"];
 }
 
+/** Options of {@link RedisEngine.start} for a function-return state machine. */
+export interface DistributedFsmRunOptions {
+  /** The run's id (default a random UUID); a run id already in Redis is refused. */
+  runId?: string;
+  /** Overrides the machine's `maxCycles` for this run. */
+  maxCycles?: number;
+}
+
 /** Where a distributed run is, as any process can read it. */
 export interface DistributedRunStatus {
   runId: string;
   workflow: string;
   graphHash: string;
   /** `"waiting"`: enqueued, no node picked up yet; `"running"`; then the run's final status. */
-  status: "waiting" | "running" | RunStatus;
+  status: "waiting" | "running" | RunStatus | FsmStatus;
   startedAt: number;
   finishedAt?: number;
-  /** Nodes not yet resolved. */
+  /** Nodes not yet resolved (0 for a state machine). */
   nodesLeft: number;
+  /** State machines: visits journaled so far. */
+  visits?: number;
   /** The last refusal by a worker of another graph version, if any. */
   refused?: string;
 }
@@ -92,6 +107,23 @@ export interface RunHandle<R, O> {
 }
 
 /**
+ * A state machine's run started on the engine.
+ *
+ * @example
+ * ```ts
+ * const handle = await engine.start(light, { limit: 3 }, { runId: "light-1" });
+ * const run = await handle.result(); // FsmRun: run.status, run.history, run.get("yellow", 0)
+ * ```
+ */
+export interface FsmRunHandle<S extends string, R> {
+  readonly runId: string;
+  /** Waits until the run finished and reads it back (its journal replayed, no handler runs). */
+  result(): Promise<FsmRun<S, R>>;
+  status(): Promise<DistributedRunStatus | undefined>;
+  cancel(): Promise<boolean>;
+}
+
+/**
  * The engine: start runs, read them, cancel them, and make workers.
  *
  * @example
@@ -106,14 +138,23 @@ export interface RunHandle<R, O> {
 export interface RedisEngine {
   /** Starts a worker in this process for these workflows (or a function that finds them). */
   worker(workflows: WorkflowSource, options?: EngineWorkerOptions): EngineWorker;
-  /** Enqueues a run; resolves once its first jobs are in the queue. */
+  /**
+   * Enqueues a run; resolves once its first jobs are in the queue. A state machine runs one
+   * visit per job.
+   */
   start<I, R, O>(
     wf: Dag<I, R, O>,
     input: I,
     options?: DistributedRunOptions,
   ): Promise<RunHandle<R, O>>;
+  start<I, S extends string, R>(
+    machine: FsmMachine<I, S, R>,
+    input: I,
+    options?: DistributedFsmRunOptions,
+  ): Promise<FsmRunHandle<S, R>>;
   /** A handle on an existing run (started by any process). */
   handle<I, R, O>(wf: Dag<I, R, O>, runId: string): RunHandle<R, O>;
+  handle<I, S extends string, R>(machine: FsmMachine<I, S, R>, runId: string): FsmRunHandle<S, R>;
   /** The run's status; `undefined` when Redis has no such run (never started, or expired). */
   status(runId: string): Promise<DistributedRunStatus | undefined>;
   /**
@@ -146,6 +187,12 @@ export function redisEngine(options: RedisEngineOptions = {}): RedisEngine {
   let client: ScriptClient | undefined;
   let queue: Queue | undefined;
   let sub: Redis | undefined;
+  let store: RedisStore | undefined;
+  const fsmStore = (): RedisStore => {
+    if (closed) throw new Error("the distributed engine is closed");
+    store ??= redisStore({ connection, prefix: fsmStorePrefix(prefix) });
+    return store;
+  };
   const workers = new Set<EngineWorker>();
   const waiters = new Map<string, Set<() => void>>();
   let closed = false;
@@ -203,7 +250,68 @@ export function redisEngine(options: RedisEngineOptions = {}): RedisEngine {
     });
   };
 
-  const handle = <I, R, O>(wf: Dag<I, R, O>, runId: string): RunHandle<R, O> => ({
+  const fsmHandle = <S extends string, R>(def: MachineDef, runId: string): FsmRunHandle<S, R> => ({
+    runId,
+    async result() {
+      await finished(runId);
+      return readFsmRun<S, R>(scripts().redis, fsmStore(), runKeys(prefix, runId), def, runId);
+    },
+    status: () => engine.status(runId),
+    cancel: () => engine.cancel(runId),
+  });
+
+  const defOf = (wf: { name: string }): MachineDef => {
+    const def = machineDefOf(wf);
+    if (!def) throw new TypeError(`machine '${wf.name}' was not built by fsm()`);
+    return def;
+  };
+
+  const startMachine = async (
+    def: MachineDef,
+    input: unknown,
+    runOptions: DistributedFsmRunOptions & Record<string, unknown>,
+  ): Promise<FsmRunHandle<string, unknown>> => {
+    for (const option of ["onError", "until", "from", "between"]) {
+      if (runOptions[option] !== undefined) {
+        throw new TypeError(
+          `run option '${option}' does not apply to machine '${def.name}' (a state machine)`,
+        );
+      }
+    }
+    const maxCycles = runOptions.maxCycles ?? def.maxCycles;
+    if (!Number.isInteger(maxCycles) || maxCycles < 1) {
+      throw new TypeError(
+        `run option 'maxCycles' of machine '${def.name}' must be a positive integer, got ${String(maxCycles)}`,
+      );
+    }
+    const runId = runOptions.runId ?? randomUUID();
+    const keys = runKeys(prefix, runId);
+    const startedAt = Date.now();
+    const bytes = Buffer.from(encodeValue(input, `the input of run '${runId}'`));
+    const created = await scripts().call(
+      "weftCreate",
+      [keys.run, keys.pending],
+      [bytes, def.name, def.hash, startedAt, 0, "", "fail-fast"],
+    );
+    if (created !== 1) {
+      throw new Error(
+        `run '${runId}' already exists in Redis (prefix '${prefix}'); read it with engine.handle(machine, '${runId}') or pick another runId`,
+      );
+    }
+    await scripts().redis.hset(keys.run, "kind", "fsm", "maxCycles", maxCycles);
+    await fsmStore().beginRun({
+      runId,
+      workflow: def.name,
+      graphHash: def.hash,
+      input,
+      startedAt,
+      status: "running",
+    });
+    await enqueueVisit(getQueue(), JOB_OPTIONS, runId, def.name, def.hash, 0);
+    return fsmHandle(def, runId);
+  };
+
+  const dagHandle = <I, R, O>(wf: Dag<I, R, O>, runId: string): RunHandle<R, O> => ({
     runId,
     async result() {
       await finished(runId);
@@ -245,10 +353,18 @@ export function redisEngine(options: RedisEngineOptions = {}): RedisEngine {
       };
     },
 
-    async start(wf, input, runOptions = {}) {
-      if ((wf as { kind?: string }).kind !== "dag") {
+    start: (async (
+      wf: Dag<unknown, unknown, unknown>,
+      input: unknown,
+      runOptions: DistributedRunOptions = {},
+    ) => {
+      const kind = (wf as { kind?: string }).kind;
+      if (kind === "fsm") {
+        return startMachine(defOf(wf), input, runOptions as Record<string, unknown>);
+      }
+      if (kind !== "dag") {
         throw new TypeError(
-          `workflow '${wf.name}' is not a DAG: the distributed engine runs DAG workflows only (run state machines locally)`,
+          `workflow '${wf.name}' is neither a DAG nor a function-return state machine: the distributed engine runs those only`,
         );
       }
       if (runOptions.onError !== undefined && typeof runOptions.onError !== "string") {
@@ -285,18 +401,28 @@ export function redisEngine(options: RedisEngineOptions = {}): RedisEngine {
         );
       }
       await enqueue(getQueue(), runId, wf.name, hash, p.roots, p.n === 0);
-      return handle(wf, runId);
-    },
+      return dagHandle(wf, runId);
+    }) as RedisEngine["start"],
 
-    handle,
+    handle: ((wf: Dag<unknown, unknown, unknown>, runId: string) =>
+      (wf as { kind?: string }).kind === "fsm"
+        ? fsmHandle(defOf(wf), runId)
+        : dagHandle(wf, runId)) as RedisEngine["handle"],
 
     async status(runId) {
       const keys = runKeys(prefix, runId);
       const head = await readHeader(scripts().redis, keys);
       if (!head) return undefined;
       let status = head.status as DistributedRunStatus["status"];
+      let visits: number | undefined;
+      if (head.kind === "fsm") {
+        visits = await scripts().redis.zcard(storeKeys(fsmStorePrefix(prefix), runId)[1]);
+      }
       if (status === "running" && head.cancelled !== "1") {
-        const touched = await scripts().redis.hlen(keys.status);
+        const touched =
+          visits === undefined
+            ? await scripts().redis.hlen(keys.status)
+            : visits + (head.visiting === undefined ? 0 : 1);
         if (touched === 0) status = "waiting";
       }
       const out: DistributedRunStatus = {
@@ -309,6 +435,7 @@ export function redisEngine(options: RedisEngineOptions = {}): RedisEngine {
       };
       if (head.finishedAt !== undefined) out.finishedAt = Number(head.finishedAt);
       if (head.refused !== undefined) out.refused = head.refused;
+      if (visits !== undefined) out.visits = visits;
       return out;
     },
 
@@ -324,7 +451,10 @@ export function redisEngine(options: RedisEngineOptions = {}): RedisEngine {
     },
 
     async deleteRun(runId) {
-      const removed = await scripts().redis.del(...allKeys(runKeys(prefix, runId)));
+      const keys = runKeys(prefix, runId);
+      const machine = (await scripts().redis.hget(keys.run, "kind")) === "fsm";
+      const removed = await scripts().redis.del(...allKeys(keys));
+      if (machine) await fsmStore().deleteRun(runId);
       return removed > 0;
     },
 
@@ -335,6 +465,7 @@ export function redisEngine(options: RedisEngineOptions = {}): RedisEngine {
       await queue?.close();
       client?.redis.disconnect();
       sub?.disconnect();
+      await store?.close();
     },
   };
   return engine;

@@ -1,5 +1,5 @@
 /**
- * weft/distributed: runs DAG workflows across worker processes on BullMQ and Redis, and a Redis
+ * weftjs/distributed: runs DAG workflows and state machines across worker processes on BullMQ and Redis, and a Redis
  * checkpoint store for local runs. Kept apart from "weftjs" so BullMQ and ioredis load only here.
  *
  * @example
@@ -12,9 +12,11 @@
  */
 export {
   redisEngine,
+  type DistributedFsmRunOptions,
   type DistributedRunOptions,
   type DistributedRunStatus,
   type RedisEngine,
+  type FsmRunHandle,
   type RedisEngineOptions,
   type RunHandle,
 } from "./engine.js";

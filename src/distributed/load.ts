@@ -33,6 +33,8 @@ export async function readHeader(
     "refused",
     "left",
     "cancelled",
+    "kind",
+    "visiting",
   ];
   const values = await redis.hmget(keys.run, ...fields);
   if (values[0] === null) return undefined;

@@ -60,6 +60,12 @@ export interface RedisStore extends CheckpointStore, SnapshotStore, CacheStore {
   close(): Promise<void>;
 }
 
+/** The keys of run `runId` in a store of prefix `prefix`: header, order, entries. */
+export function storeKeys(prefix: string, runId: string): [string, string, string] {
+  const base = `${prefix}:store:{${runId}}`;
+  return [base, `${base}:order`, `${base}:entries`];
+}
+
 /** Opens a run or reopens it. Returns {} when created or reopened, else {workflow, hash}. */
 const BEGIN = `
 local wf = redis.call('HMGET', KEYS[1], 'workflow', 'hash')
@@ -116,9 +122,9 @@ export function redisStore(options: RedisStoreOptions = {}): RedisStore {
     return (r as unknown as Record<string, Script>)[name].bind(r);
   };
   const runsKey = `${prefix}:store:runs`;
-  const runKey = (runId: string): string => `${prefix}:store:{${runId}}`;
-  const orderKey = (runId: string): string => `${prefix}:store:{${runId}}:order`;
-  const entriesKey = (runId: string): string => `${prefix}:store:{${runId}}:entries`;
+  const runKey = (runId: string): string => storeKeys(prefix, runId)[0];
+  const orderKey = (runId: string): string => storeKeys(prefix, runId)[1];
+  const entriesKey = (runId: string): string => storeKeys(prefix, runId)[2];
   const snapshotKey = (key: string): string => `${prefix}:snapshot:${key}`;
   const cacheKey = (key: string): string => `${prefix}:cache:${key}`;
 

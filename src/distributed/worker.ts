@@ -18,17 +18,24 @@ import {
   runKeys,
 } from "./keys.js";
 import { runNodeJob, type LoadedWorkflow } from "./node-job.js";
+import { fsmStorePrefix, runFsmJob, enqueueVisit, type LoadedMachine } from "./fsm-job.js";
+import { redisStore, type RedisStore } from "./redis-store.js";
+import { machineDefOf } from "../fsm/fsm.js";
 import type { ScriptClient } from "./scripts.js";
 
-/** Data of a node job: run, workflow name and graph hash, node index (`-1`: finish the run). */
+/**
+ * Data of a job: run, workflow name and graph hash, node index (`-1`: finish the run; `-2`: a
+ * state machine's visit number `c`).
+ */
 export interface NodeJobData {
   r: string;
   w: string;
   h: string;
   i: number;
+  c?: number;
 }
 
-/** A built workflow, whatever its input and result types (only DAGs run on the engine). */
+/** A built workflow or state machine, whatever its input and result types. */
 export interface BuiltWorkflow {
   readonly kind: string;
   readonly name: string;
@@ -108,13 +115,18 @@ export function startWorker(
   options: EngineWorkerOptions = {},
 ): EngineWorker {
   const { prefix } = ctx;
-  const loaded = new Map<string, LoadedWorkflow | undefined>();
+  const loaded = new Map<string, LoadedWorkflow | LoadedMachine | undefined>();
   const byName = new Map<string, string>();
-  const load = (built: BuiltWorkflow): LoadedWorkflow => {
+  const load = (built: BuiltWorkflow): LoadedWorkflow | LoadedMachine => {
+    if (built.kind === "fsm") {
+      const def = machineDefOf(built);
+      if (!def) throw new TypeError(`machine '${built.name}' was not built by fsm()`);
+      return { kind: "fsm", def, hash: def.hash };
+    }
     const wf = built as unknown as AnyDag;
     if (built.kind !== "dag") {
       throw new TypeError(
-        `workflow '${wf.name}' is not a DAG: the distributed engine runs DAG workflows only`,
+        `workflow '${wf.name}' is neither a DAG nor a function-return state machine: the distributed engine runs those only`,
       );
     }
     const p = preparedOf(wf);
@@ -132,11 +144,14 @@ export function startWorker(
   if (typeof source !== "function") {
     for (const wf of source) {
       const lw = load(wf);
-      loaded.set(`${lw.wf.name}\0${lw.hash}`, lw);
-      byName.set(lw.wf.name, lw.hash);
+      loaded.set(`${wf.name}\0${lw.hash}`, lw);
+      byName.set(wf.name, lw.hash);
     }
   }
-  const find = async (name: string, hash: string): Promise<LoadedWorkflow | undefined> => {
+  const find = async (
+    name: string,
+    hash: string,
+  ): Promise<LoadedWorkflow | LoadedMachine | undefined> => {
     const key = `${name}\0${hash}`;
     if (loaded.has(key) || typeof source !== "function") return loaded.get(key);
     const wf = await source(name, hash);
@@ -158,6 +173,7 @@ export function startWorker(
   });
   const inputs = new Map<string, unknown>();
   const refuse = options.onRefuse ?? ((m: string) => console.warn(m));
+  let store: RedisStore | undefined;
 
   const processor = async (job: Job<NodeJobData>, token?: string): Promise<void> => {
     const { r: runId, w: name, h: hash, i: node } = job.data;
@@ -174,12 +190,30 @@ export function startWorker(
       await job.moveToDelayed(Date.now() + (options.refuseDelayMs ?? 1000), token);
       throw new DelayedError(message);
     }
-    if (node < 0) return finishRun(ctx, lw, runId);
     const controller = new AbortController();
     let set = inflight.get(runId);
     if (!set) inflight.set(runId, (set = new Set()));
     set.add(controller);
     try {
+      if ("kind" in lw) {
+        store ??= redisStore({ connection: ctx.connection, prefix: fsmStorePrefix(prefix) });
+        await runFsmJob(
+          {
+            client: ctx.client,
+            store,
+            prefix,
+            keys,
+            runId,
+            keepSeconds: ctx.keepSeconds,
+            controller,
+            enqueue: (cycle) => enqueueVisit(ctx.queue(), JOB_OPTIONS, runId, name, hash, cycle),
+          },
+          lw,
+          job.data.c ?? 0,
+        );
+        return;
+      }
+      if (node < 0) return await finishRun(ctx, lw, runId);
       await runNodeJob(
         {
           client: ctx.client,
@@ -223,6 +257,7 @@ export function startWorker(
       closing ??= (async () => {
         await worker.close();
         sub.disconnect();
+        await store?.close();
       })();
       return closing;
     },

@@ -334,7 +334,7 @@ function buildMachine(
   // async, so bad options reject the returned promise rather than throw.
   const run = async (input?: unknown, runOptions?: FsmRunOptions) =>
     start(input, runOptions).finish();
-  return {
+  const machine: FsmMachine<unknown, string, Record<string, unknown>> = {
     kind: "fsm",
     name: data.name,
     states: data.states,
@@ -388,4 +388,14 @@ function buildMachine(
       return Object.assign(channel, { result });
     },
   };
+  machineDefs.set(machine, def);
+  return machine;
+}
+
+/** The runner's view of each built machine (for runners outside this module: distributed runs). */
+const machineDefs = new WeakMap<object, MachineDef>();
+
+/** The definition the runner uses for `machine`; `undefined` for anything not built by `fsm()`. */
+export function machineDefOf(machine: object): MachineDef | undefined {
+  return machineDefs.get(machine);
 }

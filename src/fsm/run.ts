@@ -283,6 +283,7 @@ export class Stepper<S extends string, R> implements FsmStepper<S, R> {
   private reading: string[] = [];
   /** Payloads taken by journaled visits: not offered again. */
   private readonly consumed = new Set<string>();
+  private remoteTotalMs: number | undefined;
 
   /**
    * @param replay - visits journaled by an earlier process (resume): the first steps replay
@@ -598,6 +599,40 @@ export class Stepper<S extends string, R> implements FsmStepper<S, R> {
     this.options.onEvent?.(event);
   }
 
+  /**
+   * Ends a run rebuilt from another process's journal (its visits replayed by `step()`) the way
+   * it ended there: failed or cancelled in the current state. `entered`: the state's visit
+   * began (a cancel between visits did not enter one). Runs no handler and journals nothing.
+   */
+  async conclude(how: {
+    status: "failed" | "cancelled";
+    error: Error;
+    entered: boolean;
+    attempts?: number;
+  }): Promise<void> {
+    if (this.done) throw new Error(`machine '${this.def.name}' run ${this.runId} is already done`);
+    const state = this.current;
+    if (how.entered) this.enter(state);
+    if (how.attempts !== undefined) this.attempts[state] = how.attempts;
+    this.error = how.error;
+    if (how.entered) this.failedState = state;
+    this.output = undefined;
+    const last = how.entered ? state : (this.history[this.history.length - 1] ?? state);
+    await this.end(last, undefined, how.status, undefined);
+  }
+
+  /**
+   * For a run rebuilt from a journal: count its visits as executed (they ran, in other
+   * processes), report `totalMs` and each state's attempts as measured where they ran.
+   */
+  adoptRemote(totalMs: number, attempts: Record<string, number>): void {
+    this.executed = this.history.length;
+    this.remoteTotalMs = totalMs;
+    for (const [state, n] of Object.entries(attempts)) {
+      if (this.states.has(state)) this.attempts[state] = n;
+    }
+  }
+
   /** Per-state record for {@link FsmRun.toJSON}. */
   nodeRecords(): RunRecord["nodes"] {
     const nodes: RunRecord["nodes"] = {};
@@ -618,7 +653,7 @@ export class Stepper<S extends string, R> implements FsmStepper<S, R> {
 
   private runMetrics(): RunMetrics {
     return {
-      totalMs: roundMs(this.endedAt - this.startedAt),
+      totalMs: roundMs(this.remoteTotalMs ?? this.endedAt - this.startedAt),
       nodeMs: Object.fromEntries(Object.entries(this.nodeMs).map(([k, v]) => [k, roundMs(v)])),
       executed: this.executed,
       skipped: 0,

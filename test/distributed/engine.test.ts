@@ -9,12 +9,21 @@ import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import fc from "fast-check";
 import { Redis } from "ioredis";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, expectTypeOf, it } from "vitest";
 import { redisEngine, type RedisEngine } from "../../src/distributed/index.js";
 import { runKeys } from "../../src/distributed/keys.js";
-import { fsm, graphHash, next, stop, type AnyDag, type RunRecord } from "../../src/index.js";
+import { graphHash, type AnyDag, type FsmRun, type RunRecord } from "../../src/index.js";
+import { light } from "../../examples/traffic-light.js";
 import { buildDag, dagSpecArbitrary, outcomes, referenceRun } from "../../src/testing/index.js";
-import { cancellable, countsKey, saga, wide, wideOf } from "./fixtures/workflows.js";
+import {
+  cancellable,
+  countsKey,
+  failing,
+  relay,
+  saga,
+  wide,
+  wideOf,
+} from "./fixtures/workflows.js";
 import { deleteKeys, testPrefix, until, Workers } from "./helpers.js";
 
 const prefix = testPrefix("dist");
@@ -230,16 +239,14 @@ describe("redisEngine with two worker processes", () => {
     expect(remote.toJSON().nodes.ship.skipReason).toBe("not selected for this partial run");
   }, 30_000);
 
-  it("refuses a run id that exists, FSMs and handler error strategies with clear errors", async () => {
-    const light = fsm("light")
-      .states("red", "green")
-      .initial("red")
-      .state("red", () => next("green", 1))
-      .state("green", () => stop(2))
-      .build();
-    await expect(engine.start(light as never, undefined as never)).rejects.toThrow(
-      "workflow 'light' is not a DAG: the distributed engine runs DAG workflows only",
+  it("refuses a run id that exists, unknown workflow kinds and handler error strategies with clear errors", async () => {
+    const odd = { kind: "other", name: "odd", graph: saga.graph };
+    await expect(engine.start(odd as never, undefined as never)).rejects.toThrow(
+      "workflow 'odd' is neither a DAG nor a function-return state machine",
     );
+    await expect(
+      engine.start(relay, { rounds: 1, ms: 0 }, { until: "a" } as never),
+    ).rejects.toThrow("run option 'until' does not apply to machine 'relay'");
     await expect(engine.start(saga, { amount: 1 }, { runId: "saga-1" })).rejects.toThrow(
       "run 'saga-1' already exists in Redis",
     );
@@ -249,4 +256,124 @@ describe("redisEngine with two worker processes", () => {
     await expect(engine.cancel("no-such-run")).rejects.toThrow("cannot cancel run 'no-such-run'");
     expect(await engine.status("no-such-run")).toBeUndefined();
   });
+});
+
+/** What a machine run says, timings left out: status, history, every visit's result, errors. */
+function fsmView<S extends string, R>(run: FsmRun<S, R>): Record<string, unknown> {
+  const visits: Record<string, unknown[]> = {};
+  for (const state of new Set(run.history)) {
+    visits[state] = Array.from({ length: run.visits(state) }, (_, v) => run.get(state as never, v));
+  }
+  const json = run.toJSON();
+  const nodes = Object.fromEntries(
+    Object.entries(json.nodes).map(([name, rec]) => [
+      name,
+      { status: rec.status, result: rec.result, error: rec.error, attempts: rec.attempts },
+    ]),
+  );
+  return {
+    status: run.status,
+    history: run.history,
+    cycles: run.cycles,
+    state: run.state,
+    output: run.output,
+    visits,
+    errors: run.errors.map((e) => [e.node, e.message, e.attempts, (e.cause as Error).name]),
+    error: run.error?.message,
+    nodes,
+    executed: run.metrics.executed,
+    order: run.metrics.order,
+  };
+}
+
+describe("redisEngine with state machines (one visit per job)", () => {
+  beforeAll(() => {
+    // Local runs of the fixture machines count under this test's prefix too (other run ids).
+    process.env.WEFT_TEST_PREFIX = prefix;
+  });
+
+  it("runs the traffic light, a machine with metadata and a failing one like local runs", async () => {
+    const cases = [
+      [light, { limit: 3 }, {}],
+      [light, { limit: 100 }, { maxCycles: 4 }],
+      [relay, { rounds: 3, ms: 0 }, {}],
+      [failing, 5, {}],
+    ] as const;
+    let k = 0;
+    for (const [machine, input, options] of cases) {
+      const m = machine as unknown as typeof failing;
+      const local = await m.run(input as never, options);
+      const handle = await engine.start(m, input as never, { ...options, runId: `fsm-${k++}` });
+      const remote = await handle.result();
+      expect(fsmView(remote)).toEqual(fsmView(local));
+      expect(remote.runId).toBe(handle.runId);
+      expect((await handle.status())?.status).toBe(local.status);
+    }
+    // The traffic light's own figures, not only agreement with a local run.
+    const r = await (await engine.start(light, { limit: 3 }, { runId: "light-3" })).result();
+    expectTypeOf(r.history).toEqualTypeOf<readonly ("red" | "green" | "yellow")[]>();
+    expectTypeOf(r.get("yellow")).toEqualTypeOf<string | undefined>();
+    expect(r.status).toBe("stopped");
+    expect(r.history.join(" ")).toBe("red green yellow red green yellow red green yellow");
+    expect([r.get("yellow"), r.get("yellow", 0), r.get("yellow.1")]).toEqual([
+      "off",
+      "round 1",
+      "round 2",
+    ]);
+    const relayed = await (
+      await engine.start(relay, { rounds: 2, ms: 0 }, { runId: "relay-meta" })
+    ).result();
+    // ctx.metadata, ctx.cycle and ctx.previous carried from visit to visit across jobs.
+    expect(relayed.get("a", 1)).toEqual({ count: 2, cycle: 2, previous: 1 });
+    expect(relayed.output).toEqual({
+      first: { count: 1, cycle: 0, previous: null },
+      last: { count: 2, cycle: 2, previous: 1 },
+      visits: 2,
+    });
+    const failed = await (await engine.start(failing, 5, { runId: "failing-1" })).result();
+    expect(failed.status).toBe("failed");
+    expect(failed.errors[0].message).toBe("node 'check' failed: check failed at 5");
+    expect(failed.errors[0].attempts).toBe(2);
+  }, 60_000);
+
+  it("finishes a machine run whose worker is SIGKILLed mid-visit: the visit reruns on the other worker", async () => {
+    const runId = "fsm-kill";
+    const input = { rounds: 3, ms: 700 };
+    const handle = await engine.start(relay, input, { runId });
+    // Kill the worker running the second visit of `a` while it sleeps.
+    await until(async () => (await counts(runId, "start"))["a#1"] === 1);
+    const pid = Number(await redis.hget(countsKey(prefix, runId, "pid"), "a#1"));
+    const child = [...workers.children].find((c) => c.pid === pid);
+    expect(child).toBeDefined();
+    await workers.kill(child!);
+    const endedAtKill = (await counts(runId, "end"))["a#1"] ?? 0;
+    const replacement = workers.spawn();
+    const run = await handle.result();
+    await replacement;
+    const local = await relay.run(input);
+    expect(fsmView(run)).toEqual(fsmView(local));
+    expect(run.status).toBe("stopped");
+    const starts = await counts(runId, "start");
+    // The killed visit ran again (unless it finished in the moment before the kill); the visit
+    // journaled before it never ran twice; the ones after it once.
+    expect(starts["a#1"]).toBe(endedAtKill === 1 ? 1 : 2);
+    expect(starts["a#0"]).toBe(1);
+    expect(starts["a#2"]).toBe(1);
+  }, 60_000);
+
+  it("cancels a machine run mid-visit: the visit's signal aborts and no visit starts after", async () => {
+    const runId = "fsm-cancel";
+    const handle = await engine.start(relay, { rounds: 3, ms: 20_000 }, { runId });
+    await until(async () => (await counts(runId, "start"))["a#0"] === 1);
+    expect(await handle.status()).toMatchObject({ status: "running", visits: 0, nodesLeft: 0 });
+    expect(await handle.cancel()).toBe(true);
+    const run = await handle.result();
+    expect(run.status).toBe("cancelled");
+    expect(run.history).toEqual(["a"]);
+    expect(run.error?.message).toBe(
+      `machine 'relay' cancelled in state 'a': run '${runId}' was stopped`,
+    );
+    expect((await counts(runId, "aborted"))["a#0"]).toBe(1);
+    expect(Object.keys(await counts(runId, "start"))).toEqual(["a#0"]);
+  }, 30_000);
 });
