@@ -16,10 +16,9 @@ import { runTaskWorkflow, type TaskRunResult } from "../../src/tasks/run.js";
 import type { TaskWorkflow } from "../../src/tasks/types.js";
 import { diagnostic, formatDiagnostic, type Diagnostic } from "../diagnostics.js";
 import { emitWorkflow, OUTPUT_SUFFIXES, type OutputKind } from "../emit.js";
-import { fileBase } from "../compile.js";
 import { writeIfChanged } from "../write.js";
 import { CliError, type CliIO } from "./output.js";
-import { createTaskProgress } from "./tasks-progress.js";
+import { withPeer } from "./peers.js";
 
 /** Options of `weft run FILE.yaml`. */
 export interface TaskRunCommandOptions {
@@ -93,6 +92,8 @@ export async function compileTaskFiles(
   check: boolean,
   io: CliIO,
 ): Promise<number> {
+  // Loaded here, not at the top: compile.js brings the compiler (ts-morph) with it.
+  const { fileBase } = await import("../compile.js");
   let stale = 0;
   let written = 0;
   const problems: Diagnostic[] = [];
@@ -304,6 +305,12 @@ async function run(
   };
   process.on("SIGINT", onSignal);
   process.on("SIGTERM", onSignal);
+  // listr2 draws the live task list; it is an optional peer, loaded only to run a task file.
+  const { createTaskProgress } = await withPeer(
+    "listr2",
+    "weft run of a task workflow",
+    () => import("./tasks-progress.js"),
+  );
   const progress = createTaskProgress(wf, {
     stream: io.err,
     live: args.options.progress === false ? false : undefined,
