@@ -95,7 +95,11 @@ class Server {
 }
 
 /** 1-based line and offset of the first occurrence of `needle` in `text`, plus `shift` characters. */
-function position(text: string, needle: string, shift = 0): { line: number; offset: number } {
+export function position(
+  text: string,
+  needle: string,
+  shift = 0,
+): { line: number; offset: number } {
   const at = text.indexOf(needle);
   if (at < 0) throw new Error(`'${needle}' is not in the generated workflow`);
   const before = text.slice(0, at + shift).split("\n");
@@ -113,11 +117,8 @@ export interface Keystroke {
   cpuSeconds: number;
 }
 
-/**
- * Opens a fragment-style workflow of `n` nodes and times two keystrokes: retyping a reference
- * inside a fragment in the middle, and inside a node added to the main chain.
- */
-export async function editorCost(n: number): Promise<{ openSeconds: number; keys: Keystroke[] }> {
+/** A directory with a tsconfig.json and a fragment-style workflow of `n` nodes. */
+export function workspace(n: number): { dir: string; file: string; text: string } {
   const dir = mkdtempSync(join(tmpdir(), "weft-editor-"));
   writeFileSync(
     join(dir, "tsconfig.json"),
@@ -136,51 +137,80 @@ export async function editorCost(n: number): Promise<{ openSeconds: number; keys
     }),
   );
   const file = writeChain(dir, n, join(root, "src/index.js"), "fragments");
-  let text = readFileSync(file, "utf8");
+  return { dir, file, text: readFileSync(file, "utf8") };
+}
+
+/** One edit of the generated text: the range replaced, the new text and where the caret ends. */
+export interface Edit {
+  where: string;
+  start: { line: number; offset: number };
+  end: { line: number; offset: number };
+  insert: string;
+  edited: string;
+  caret: { line: number; offset: number };
+}
+
+/**
+ * The two keystrokes timed: inside a fragment in the middle, `{ a: "fM_24.value" }` becomes
+ * `{ a: "fM_24." }`; on the main chain, `.use(fragM)` gets a node after it reading `"fM_49."`.
+ * Completions are asked right after the dot.
+ */
+export function edits(text: string, n: number): Edit[] {
+  const mid = Math.floor(n / 100);
+  const specs = [
+    {
+      where: `inside fragment ${mid}`,
+      needle: `"f${mid}_24.value"`,
+      from: `"f${mid}_24.`.length,
+      to: `"f${mid}_24.value`.length,
+      insert: "",
+    },
+    {
+      where: "on the main chain",
+      needle: `.use(frag${mid})`,
+      from: `.use(frag${mid})`.length,
+      to: `.use(frag${mid})`.length,
+      insert: `.node("extra", { a: "f${mid}_49." }, ({ a }) => a)`,
+    },
+  ];
+  return specs.map((e) => {
+    const start = position(text, e.needle, e.from);
+    const end = position(text, e.needle, e.to);
+    const at = text.indexOf(e.needle);
+    const edited = text.slice(0, at + e.from) + e.insert + text.slice(at + e.to);
+    const caret = e.insert === "" ? start : position(edited, e.insert, e.insert.indexOf('."') + 1);
+    return { where: e.where, start, end, insert: e.insert, edited, caret };
+  });
+}
+
+/** Server CPU rounded to hundredths of a second. */
+export const seconds = (s: number): number => Math.round(s * 100) / 100;
+
+/**
+ * Opens a fragment-style workflow of `n` nodes in tsserver and times two keystrokes (see
+ * {@link edits}).
+ */
+export async function editorCost(n: number): Promise<{ openSeconds: number; keys: Keystroke[] }> {
+  const { dir, file, text } = workspace(n);
   const server = new Server();
   try {
     const t0 = server.cpu();
     await server.request("open", { file, fileContent: text, projectRootPath: dir });
     await server.request("geterr", { files: [file], delay: 0 });
     const openSeconds = server.cpu() - t0;
-    const mid = Math.floor(n / 100);
     const keys: Keystroke[] = [];
-    // Inside a fragment: `{ a: "fM_24.value" }` becomes `{ a: "fM_24." }`, completions after the dot.
-    // On the main chain: `.use(fragM)` gets a node after it reading `"fM_49."`.
-    const edits = [
-      {
-        where: `inside fragment ${mid}`,
-        needle: `"f${mid}_24.value"`,
-        from: `"f${mid}_24.`.length,
-        to: `"f${mid}_24.value`.length,
-        insert: "",
-      },
-      {
-        where: "on the main chain",
-        needle: `.use(frag${mid})`,
-        from: `.use(frag${mid})`.length,
-        to: `.use(frag${mid})`.length,
-        insert: `.node("extra", { a: "f${mid}_49." }, ({ a }) => a)`,
-      },
-    ];
-    for (const e of edits) {
-      const start = position(text, e.needle, e.from);
-      const end = position(text, e.needle, e.to);
-      const at = text.indexOf(e.needle);
-      const edited = text.slice(0, at + e.from) + e.insert + text.slice(at + e.to);
-      const caret =
-        e.insert === "" ? start : position(edited, e.insert, e.insert.indexOf('."') + 1);
+    for (const e of edits(text, n)) {
       const before = server.cpu();
       const seen = server.diagnostics().length;
       await server.request("change", {
         file,
-        line: start.line,
-        offset: start.offset,
-        endLine: end.line,
-        endOffset: end.offset,
+        line: e.start.line,
+        offset: e.start.offset,
+        endLine: e.end.line,
+        endOffset: e.end.offset,
         insertString: e.insert,
       });
-      const completion = await server.request("completionInfo", { file, ...caret });
+      const completion = await server.request("completionInfo", { file, ...e.caret });
       const completionCpu = server.cpu() - before;
       await server.request("geterr", { files: [file], delay: 0 });
       const cpuSeconds = server.cpu() - before;
@@ -192,22 +222,21 @@ export async function editorCost(n: number): Promise<{ openSeconds: number; keys
         where: e.where,
         completions: completion.body?.entries?.length ?? 0,
         diagnostics: semantic.reduce((sum, d) => sum + (d.body?.diagnostics?.length ?? 0), 0),
-        completionCpuSeconds: Math.round(completionCpu * 100) / 100,
-        cpuSeconds: Math.round(cpuSeconds * 100) / 100,
+        completionCpuSeconds: seconds(completionCpu),
+        cpuSeconds: seconds(cpuSeconds),
       });
       // Undo, so the next keystroke starts from the generated workflow.
       await server.request("change", {
         file,
         line: 1,
         offset: 1,
-        endLine: edited.split("\n").length + 1,
+        endLine: e.edited.split("\n").length + 1,
         endOffset: 1,
         insertString: text,
       });
       await server.request("geterr", { files: [file], delay: 0 });
-      text = readFileSync(file, "utf8");
     }
-    return { openSeconds: Math.round(openSeconds * 100) / 100, keys };
+    return { openSeconds: seconds(openSeconds), keys };
   } finally {
     server.stop();
   }
