@@ -17,6 +17,13 @@ const root = resolve(import.meta.dirname, "../..");
 const tsserver = join(root, "node_modules/typescript/lib/tsserver.js");
 const ticks = Number(spawnSync("getconf", ["CLK_TCK"], { encoding: "utf8" }).stdout.trim()) || 100;
 
+/** CPU (user + system) a live process has used so far, seconds, from /proc/<pid>/stat. */
+export function processCpu(pid: number): number {
+  const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
+  const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+  return (Number(fields[11]) + Number(fields[12])) / ticks;
+}
+
 interface Message {
   type: "response" | "event";
   request_seq?: number;
@@ -44,9 +51,7 @@ class Server {
 
   /** Server CPU (user + system) so far, seconds. */
   cpu(): number {
-    const stat = readFileSync(`/proc/${this.child.pid}/stat`, "utf8");
-    const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
-    return (Number(fields[11]) + Number(fields[12])) / ticks;
+    return processCpu(this.child.pid as number);
   }
 
   /** Sends a request and resolves with its response (for `geterr`, its `requestCompleted` event). */
