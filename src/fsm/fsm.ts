@@ -16,7 +16,14 @@
  * const r = await light.run({ limit: 3 }); // r.status === "stopped", r.cycles === 9
  * ```
  */
-import type { Fits, IsNever, Simplify, TypeError as CompileError } from "../dag/type-utils.js";
+import type {
+  Add,
+  ChunkSize,
+  Fits,
+  IsNever,
+  Simplify,
+  TypeError as CompileError,
+} from "../dag/type-utils.js";
 import type { Graph } from "../graph/types.js";
 import { EventChannel } from "../run/event-channel.js";
 import { InputError, type RunEvent } from "../run/types.js";
@@ -141,13 +148,41 @@ export type BuildOf<I, S extends string, R, H extends string> = string extends S
 type MissingMessage<M extends string> = M extends string ? `state '${M}' has no handler` : never;
 
 /**
- * Builder of a function-return state machine with input `I`, states `S`, results `R` (state
- * name to the type of the values its handler passes to `next`/`stop`) and `H`, the states that
- * have a handler so far.
+ * The builder after state `K`'s handler, with result `V`: the open chunk `O` grows by one flat
+ * mapped type, or, at {@link ChunkSize} states, is closed into `R`. Reading `R`'s keys walks
+ * every member of the intersection, so keeping recent states in `O` and closing chunks of
+ * several states keeps each handler's `ctx.get` cheap in a long machine.
  */
-export interface FsmBuilder<I, S extends string, R, H extends string = never> {
+type WithResult<
+  I,
+  S extends string,
+  R,
+  H extends string,
+  O,
+  Cnt extends readonly unknown[],
+  K extends string,
+  V,
+> = Cnt["length"] extends ChunkSize
+  ? FsmBuilder<I, S, R & Add<O, K, V>, H, {}, []>
+  : FsmBuilder<I, S, R, H, Add<O, K, V>, [...Cnt, 0]>;
+
+/**
+ * Builder of a function-return state machine with input `I`, states `S`, results (state name to
+ * the type of the values its handler passes to `next`/`stop`) and `H`, the states that have a
+ * handler so far. The results are kept in two parts so that each call costs the checker the same
+ * however long the machine grows: `R`, closed chunks of states, intersected, and `O`, the last
+ * few states as one flat mapped type (`Cnt` counts them).
+ */
+export interface FsmBuilder<
+  I,
+  S extends string,
+  R,
+  H extends string = never,
+  O = {},
+  Cnt extends readonly unknown[] = [],
+> {
   /** The state a run starts in (the first declared state by default). */
-  initial(state: S): FsmBuilder<I, S, R, H>;
+  initial(state: S): FsmBuilder<I, S, R, H, O, Cnt>;
   /**
    * The handler of state `name`; once per state. What it passes to `next`/`stop` (and what an
    * `onError` hook supplies) becomes the state's result type, and `next` targets must be
@@ -160,14 +195,16 @@ export interface FsmBuilder<I, S extends string, R, H extends string = never> {
     E extends Transition<To, unknown> = never,
   >(
     name: StateName<S, H, K>,
-    handler: StateHandler<I, S, R, T>,
-    options?: StateOptions<To, I, TransitionValue<NoInfer<T>>, E, StateContext<S, R>>,
-  ): FsmBuilder<I, S, string extends S ? R : R & { [P in K]: TransitionValue<T | E> }, H | K>;
+    handler: StateHandler<I, S, R & O, T>,
+    options?: StateOptions<To, I, TransitionValue<NoInfer<T>>, E, StateContext<S, R & O>>,
+  ): string extends S
+    ? FsmBuilder<I, S, R, H, O, Cnt>
+    : WithResult<I, S, R, H | K, O, Cnt, K, TransitionValue<T | E>>;
   /**
    * The machine. Every declared state needs a handler first: until then `build` is not callable,
    * and the compile error on `.build(...)` names the states missing.
    */
-  readonly build: BuildOf<I, S, R, H>;
+  readonly build: BuildOf<I, S, R & O, H>;
 }
 
 /** A built function-return state machine. */
