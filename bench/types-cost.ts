@@ -3,9 +3,26 @@
  * workflows (bench/types), instantiations per node after those of an empty workflow are taken
  * out, and whether that figure stays constant as workflows grow. WEFT_TSC picks the compiler.
  */
+import { readFileSync } from "node:fs";
+import { dirname, join } from "node:path";
+import ts from "typescript";
 import { fmt, type BenchContext, type Family, type Section } from "./lib/report.js";
 import { measure, type TypeCost } from "./types/measure.js";
 import type { Shape } from "./types/gen.js";
+
+/** The compiler measured: WEFT_TSC's package version, or the project's TypeScript. */
+function compilerName(): string {
+  const tsc = process.env.WEFT_TSC;
+  if (!tsc) return `TypeScript ${ts.version} (node_modules)`;
+  try {
+    const pkg = JSON.parse(readFileSync(join(dirname(tsc), "../package.json"), "utf8")) as {
+      version?: string;
+    };
+    return `TypeScript ${pkg.version ?? "?"} (${tsc})`;
+  } catch {
+    return tsc;
+  }
+}
 
 /** Growth exponent between two sizes: 1 is linear, 2 quadratic. */
 export function exponent(a: number, b: number, na: number, nb: number): number {
@@ -41,6 +58,7 @@ export async function runTypes(ctx: BenchContext): Promise<Section> {
     columns: ["shape", "nodes", "instantiations", "per node", "CPU s", "memory MB", "type-checks"],
     rows,
     notes: [
+      `Compiler: ${compilerName()} (WEFT_TSC picks another).`,
       "chain: node i reads a port of node i−1, node i−7 whole and an input field; layered: width 10, three dependencies in the layer before, number/string/object outputs; fsm: a ring of states (bench/types/gen.ts). Instantiations of an empty workflow are subtracted.",
       ...ratios.map(
         (r) =>

@@ -3,7 +3,7 @@ import { mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 
 /** The shapes measured: one chain, a layered DAG, fragments (the documented style), an fsm. */
-export type Shape = "chain" | "layered" | "fragments" | "fsm";
+export type Shape = "chain" | "layered" | "fragments" | "fsm" | "fsm-get";
 
 /** One `.node` call chain: node i reads a port of node i−1, node i−7 whole and an input field. */
 export function chainSource(n: number, importPath: string): string {
@@ -83,8 +83,11 @@ export function fragmentsSource(n: number, importPath: string): string {
   return lines.join("\n") + "\n";
 }
 
-/** A function-return state machine of n states in a ring. */
-export function fsmSource(n: number, importPath: string): string {
+/**
+ * A function-return state machine of n states in a ring; with `get`, each handler also reads an
+ * earlier state's result through `ctx.get`.
+ */
+export function fsmSource(n: number, importPath: string, get = false): string {
   const names = Array.from({ length: n }, (_, i) => `"s${i}"`);
   const lines = [
     `import { fsm, next, stop } from "${importPath}";`,
@@ -93,7 +96,7 @@ export function fsmSource(n: number, importPath: string): string {
   ];
   for (let i = 0; i < n; i++) {
     lines.push(
-      `  .state("s${i}", (input, ctx) => ctx.visits("s${i}") > input.limit ? stop(${i}) : next("s${(i + 1) % n}", ${i}))`,
+      `  .state("s${i}", (input, ctx) => ctx.visits("s${i}") > input.limit ? stop(${get ? `ctx.get("s0") ?? ${i}` : i}) : next("s${(i + 1) % n}", ${i}))`,
     );
   }
   lines.push("  .build();");
@@ -105,6 +108,7 @@ export function source(shape: Shape, n: number, importPath: string): string {
   if (shape === "layered") return layeredSource(n, importPath);
   if (shape === "fragments") return fragmentsSource(n, importPath);
   if (shape === "fsm") return fsmSource(n, importPath);
+  if (shape === "fsm-get") return fsmSource(n, importPath, true);
   return chainSource(n, importPath);
 }
 

@@ -1,6 +1,6 @@
 // Type-checks generated workflows of several sizes and prints tsc's own figures.
 //
-//   npx tsx bench/types/measure.ts [--shape chain|layered|fragments|fsm] [--tsc PATH] N...
+//   npx tsx bench/types/measure.ts [--shape chain|layered|fragments|fsm|fsm-get] [--tsc PATH] N...
 //
 // `--tsc` (or WEFT_TSC) picks the compiler: by default TypeScript 6 from node_modules; for
 // TypeScript 7, install it apart (`npm i --prefix /tmp/ts7 typescript@7`) and pass
@@ -82,7 +82,11 @@ export function measure(
 ): TypeCost[] {
   const dir = mkdtempSync(join(tmpdir(), "weft-types-"));
   const importPath = join(root, "src/index.js");
-  const base = compile(dir, writeChain(dir, 0, importPath, shape === "fsm" ? "chain" : shape), tsc);
+  const base = compile(
+    dir,
+    writeChain(dir, 0, importPath, shape.startsWith("fsm") ? "chain" : shape),
+    tsc,
+  );
   const out: TypeCost[] = [];
   for (const n of sizes) {
     const r = compile(dir, writeChain(dir, n, importPath, shape), tsc);

@@ -16,7 +16,14 @@
  * const r = await light.run({ limit: 3 }); // r.status === "stopped", r.cycles === 9
  * ```
  */
-import type { Simplify } from "../dag/type-utils.js";
+import type {
+  Add,
+  ChunkSize,
+  Fits,
+  IsNever,
+  Simplify,
+  TypeError as CompileError,
+} from "../dag/type-utils.js";
 import type { Graph } from "../graph/types.js";
 import { EventChannel } from "../run/event-channel.js";
 import { InputError, type RunEvent } from "../run/types.js";
@@ -112,25 +119,72 @@ export interface FsmStart<I> {
 /** Results known before any handler: none, or (loose builders) `unknown` for every state. */
 export type InitialResults<S extends string> = string extends S ? Record<string, unknown> : {};
 
-/** `name`, or (for a state that already has a handler) a message that makes the call a type error. */
-type StateName<S extends string, R, K extends string> = string extends S
+/**
+ * `name`, or (for a state that already has a handler) a message that makes the call a type error.
+ * `H` is the union of states with handlers: testing membership in it costs the same at every
+ * call, where `keyof R` of the growing result intersection costs one step per earlier state.
+ */
+type StateName<S extends string, H extends string, K extends string> = string extends S
   ? K
-  : K extends keyof R
+  : Fits<K, H> extends true
     ? `state '${K}' already has a handler`
     : K;
 
-/** Missing handlers, as a type error at `build()` that names each state. */
-type MissingHandlers<S extends string, R> = [Exclude<S, keyof R>] extends [never]
-  ? unknown
-  : { [K in Exclude<S, keyof R> as `state '${K}' has no handler`]: true };
+/** The signature of `build` once every declared state has a handler. */
+export type BuildMachine<I, S extends string, R> = (
+  options?: FsmBuildOptions<S, I>,
+) => FsmMachine<I, S, Simplify<R>>;
 
 /**
- * Builder of a function-return state machine with input `I`, states `S`, and results `R` (state
- * name to the type of the values its handler passes to `next`/`stop`).
+ * `build`, or, while some declared states have no handler, a type with no call signature whose
+ * text names them: the compile error then lands on `.build(...)` alone, in one line
+ * (`Type 'TypeError<"state 'yellow' has no handler">' has no call signatures`).
  */
-export interface FsmBuilder<I, S extends string, R> {
+export type BuildOf<I, S extends string, R, H extends string> = string extends S
+  ? BuildMachine<I, S, R>
+  : IsNever<Exclude<S, H>> extends true
+    ? BuildMachine<I, S, R>
+    : CompileError<MissingMessage<Exclude<S, H>>>;
+
+/** One message per state without a handler. */
+type MissingMessage<M extends string> = M extends string ? `state '${M}' has no handler` : never;
+
+/**
+ * The builder after state `K`'s handler, with result `V`: the open chunk `O` grows by one flat
+ * mapped type, or, at {@link ChunkSize} states, is closed into `R`. Reading `R`'s keys walks
+ * every member of the intersection, so keeping recent states in `O` and closing chunks of
+ * several states keeps each handler's `ctx.get` cheap in a long machine.
+ */
+type WithResult<
+  I,
+  S extends string,
+  R,
+  H extends string,
+  O,
+  Cnt extends readonly unknown[],
+  K extends string,
+  V,
+> = Cnt["length"] extends ChunkSize
+  ? FsmBuilder<I, S, R & Add<O, K, V>, H, {}, []>
+  : FsmBuilder<I, S, R, H, Add<O, K, V>, [...Cnt, 0]>;
+
+/**
+ * Builder of a function-return state machine with input `I`, states `S`, results (state name to
+ * the type of the values its handler passes to `next`/`stop`) and `H`, the states that have a
+ * handler so far. The results are kept in two parts so that each call costs the checker the same
+ * however long the machine grows: `R`, closed chunks of states, intersected, and `O`, the last
+ * few states as one flat mapped type (`Cnt` counts them).
+ */
+export interface FsmBuilder<
+  I,
+  S extends string,
+  R,
+  H extends string = never,
+  O = {},
+  Cnt extends readonly unknown[] = [],
+> {
   /** The state a run starts in (the first declared state by default). */
-  initial(state: S): FsmBuilder<I, S, R>;
+  initial(state: S): FsmBuilder<I, S, R, H, O, Cnt>;
   /**
    * The handler of state `name`; once per state. What it passes to `next`/`stop` (and what an
    * `onError` hook supplies) becomes the state's result type, and `next` targets must be
@@ -142,15 +196,17 @@ export interface FsmBuilder<I, S extends string, R> {
     const To extends S = S,
     E extends Transition<To, unknown> = never,
   >(
-    name: StateName<S, R, K>,
-    handler: StateHandler<I, S, R, T>,
-    options?: StateOptions<To, I, TransitionValue<NoInfer<T>>, E, StateContext<S, R>>,
-  ): FsmBuilder<I, S, string extends S ? R : R & { [P in K]: TransitionValue<T | E> }>;
-  /** The machine. Every declared state needs a handler first (a compile error names the ones missing). */
-  build(
-    this: FsmBuilder<I, S, R> & MissingHandlers<S, R>,
-    options?: FsmBuildOptions<S, I>,
-  ): FsmMachine<I, S, Simplify<R>>;
+    name: StateName<S, H, K>,
+    handler: StateHandler<I, S, R & O, T>,
+    options?: StateOptions<To, I, TransitionValue<NoInfer<T>>, E, StateContext<S, R & O>>,
+  ): string extends S
+    ? FsmBuilder<I, S, R, H, O, Cnt>
+    : WithResult<I, S, R, H | K, O, Cnt, K, TransitionValue<T | E>>;
+  /**
+   * The machine. Every declared state needs a handler first: until then `build` is not callable,
+   * and the compile error on `.build(...)` names the states missing.
+   */
+  readonly build: BuildOf<I, S, R & O, H>;
 }
 
 /** A built function-return state machine. */

@@ -173,3 +173,32 @@ describe("event-driven machine types", () => {
     expectTypeOf(deploy.restore(d.snapshot()).state).toEqualTypeOf<"idle" | "building" | "live">();
   });
 });
+
+describe("function-return fsm types of long machines", () => {
+  it("types results of states in closed chunks and the open one alike", async () => {
+    const m = fsm("long")
+      .states("s0", "s1", "s2", "s3", "s4", "s5", "s6", "s7", "s8", "s9", "s10", "s11")
+      .state("s0", () => next("s1", 0))
+      .state("s1", () => next("s2", "one"))
+      .state("s2", () => next("s3", 2))
+      .state("s3", () => next("s4", 3))
+      .state("s4", () => next("s5", 4))
+      .state("s5", () => next("s6", 5))
+      .state("s6", () => next("s7", 6))
+      .state("s7", () => next("s8", 7))
+      .state("s8", () => next("s9", 8))
+      .state("s9", (_i, ctx) => {
+        expectTypeOf(ctx.get("s1")).toEqualTypeOf<string | undefined>();
+        expectTypeOf(ctx.get("s8")).toEqualTypeOf<number | undefined>();
+        expectTypeOf(ctx.get("s10")).toEqualTypeOf<unknown>();
+        return next("s10", true);
+      })
+      .state("s10", () => next("s11", { ten: 10 }))
+      .state("s11", (_i, ctx) => stop(ctx.get("s10")))
+      .build();
+    const r = await m.run();
+    expectTypeOf(r.get("s1")).toEqualTypeOf<string | undefined>();
+    expectTypeOf(r.get("s9")).toEqualTypeOf<boolean | undefined>();
+    expectTypeOf(r.get("s11")).toEqualTypeOf<{ ten: number } | undefined>();
+  });
+});
