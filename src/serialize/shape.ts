@@ -3,6 +3,7 @@
  * fields only, in a fixed order, absent optional fields left out) or records an issue with the
  * offending field path. Used both to read untrusted documents and to write in-memory values.
  */
+import { setOwn } from "../graph/reserved.js";
 import type { Anchor } from "./read-document.js";
 import { formatPath, type FieldPath } from "./path.js";
 
@@ -239,18 +240,8 @@ export const json: Check<unknown> = (ctx, v, path) => {
 };
 
 /** Sets a key as an own property, `__proto__` included, without touching the prototype. */
-export function defineKey(obj: Record<string, unknown>, key: string, value: unknown): void {
-  if (key === "__proto__") {
-    Object.defineProperty(obj, key, {
-      value,
-      enumerable: true,
-      writable: true,
-      configurable: true,
-    });
-  } else {
-    obj[key] = value;
-  }
-}
+export const defineKey: (obj: Record<string, unknown>, key: string, value: unknown) => void =
+  setOwn;
 
 /** Joins a path for messages (re-exported for callers that only import the checkers). */
 export { formatPath };

@@ -1,38 +1,21 @@
-import { existsSync, statSync } from "node:fs";
+import { statSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { chromium, type Browser } from "playwright-core";
+import type { Browser } from "playwright-core";
+import { CHROMIUM, hasChromium, launchChromium } from "../helpers/chromium.js";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { serve, type WeftServer } from "../../src/serve/index.js";
 import { gated, gates, readSse } from "./helpers.js";
 
-const CHROMIUM = "/usr/bin/chromium";
-const hasChromium = existsSync(CHROMIUM);
-if (!hasChromium) {
-  console.warn(
-    `skipping the live run page browser test: ${CHROMIUM} does not exist (apt-get install -y chromium)`,
-  );
-}
+const chromiumFound = hasChromium("the live run page browser test");
 
-describe.skipIf(!hasChromium)(`the live run page in headless Chromium (${CHROMIUM})`, () => {
+describe.skipIf(!chromiumFound)(`the live run page in headless Chromium (${CHROMIUM})`, () => {
   let browser: Browser;
   let server: WeftServer;
   const token = "view-token";
   beforeAll(async () => {
     server = await serve({ workflows: [gated], token });
-    browser = await chromium.launch({
-      executablePath: CHROMIUM,
-      args: [
-        "--headless",
-        "--no-sandbox",
-        "--disable-gpu",
-        "--disable-quic",
-        "--no-first-run",
-        "--disable-background-networking",
-        "--disable-component-update",
-        "--disable-sync",
-      ],
-    });
+    browser = await launchChromium();
   });
   afterAll(async () => {
     await browser?.close();

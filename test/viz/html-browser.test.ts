@@ -1,38 +1,20 @@
-import { existsSync } from "node:fs";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { pathToFileURL } from "node:url";
-import { chromium, type Browser } from "playwright-core";
+import type { Browser } from "playwright-core";
+import { CHROMIUM, hasChromium, launchChromium } from "../helpers/chromium.js";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { toHtml } from "../../src/index.js";
 import { deployGraph, etlGraph, etlRun } from "../serialize/fixtures.js";
 
-const CHROMIUM = "/usr/bin/chromium";
-const hasChromium = existsSync(CHROMIUM);
-if (!hasChromium) {
-  console.warn(
-    `skipping the HTML browser test: ${CHROMIUM} does not exist (apt-get install -y chromium)`,
-  );
-}
+const chromiumFound = hasChromium("the HTML browser test");
 
-describe.skipIf(!hasChromium)(`toHtml in headless Chromium (${CHROMIUM})`, () => {
+describe.skipIf(!chromiumFound)(`toHtml in headless Chromium (${CHROMIUM})`, () => {
   let browser: Browser;
   let dir: string;
   beforeAll(async () => {
-    browser = await chromium.launch({
-      executablePath: CHROMIUM,
-      args: [
-        "--headless",
-        "--no-sandbox",
-        "--disable-gpu",
-        "--disable-quic",
-        "--no-first-run",
-        "--disable-background-networking",
-        "--disable-component-update",
-        "--disable-sync",
-      ],
-    });
+    browser = await launchChromium();
     dir = mkdtempSync(join(tmpdir(), "weft-html-"));
   });
   afterAll(async () => {
