@@ -11,7 +11,7 @@ import { spawn, spawnSync, type ChildProcessWithoutNullStreams } from "node:chil
 import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
-import { writeChain } from "./gen.js";
+import { tsconfigText, writeChain } from "./gen.js";
 
 const root = resolve(import.meta.dirname, "../..");
 const tsserver = join(root, "node_modules/typescript/lib/tsserver.js");
@@ -127,19 +127,7 @@ export function workspace(n: number): { dir: string; file: string; text: string 
   const dir = mkdtempSync(join(tmpdir(), "weft-editor-"));
   writeFileSync(
     join(dir, "tsconfig.json"),
-    JSON.stringify({
-      compilerOptions: {
-        target: "ES2022",
-        module: "NodeNext",
-        moduleResolution: "NodeNext",
-        strict: true,
-        noEmit: true,
-        skipLibCheck: true,
-        types: ["node"],
-        typeRoots: [join(root, "node_modules/@types")],
-      },
-      include: ["*.ts"],
-    }),
+    tsconfigText(join(root, "node_modules/@types"), { include: ["*.ts"] }),
   );
   const file = writeChain(dir, n, join(root, "src/index.js"), "fragments");
   return { dir, file, text: readFileSync(file, "utf8") };

@@ -123,3 +123,26 @@ export function writeChain(
   writeFileSync(file, source(shape, n, importPath));
   return file;
 }
+
+/**
+ * A tsconfig.json for checking generated workflows: strict NodeNext, Node's types from
+ * `nodeTypes` (the project's node_modules/@types), and the given `files` or `include`.
+ */
+export function tsconfigText(
+  nodeTypes: string,
+  sources: { files: string[] } | { include: string[] },
+): string {
+  return JSON.stringify({
+    compilerOptions: {
+      target: "ES2022",
+      module: "NodeNext",
+      moduleResolution: "NodeNext",
+      strict: true,
+      noEmit: true,
+      skipLibCheck: true,
+      types: ["node"],
+      typeRoots: [nodeTypes],
+    },
+    ...sources,
+  });
+}

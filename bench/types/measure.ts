@@ -9,7 +9,7 @@ import { spawnSync } from "node:child_process";
 import { mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
-import { writeChain, type Shape } from "./gen.js";
+import { tsconfigText, writeChain, type Shape } from "./gen.js";
 
 export interface TypeCost {
   shape: Shape;
@@ -36,22 +36,7 @@ interface Raw {
 
 function compile(dir: string, file: string, tsc: string): Raw {
   const tsconfig = join(dir, `tsconfig.${file.split("/").pop()}.json`);
-  writeFileSync(
-    tsconfig,
-    JSON.stringify({
-      compilerOptions: {
-        target: "ES2022",
-        module: "NodeNext",
-        moduleResolution: "NodeNext",
-        strict: true,
-        noEmit: true,
-        skipLibCheck: true,
-        types: ["node"],
-        typeRoots: [join(root, "node_modules/@types")],
-      },
-      files: [file],
-    }),
-  );
+  writeFileSync(tsconfig, tsconfigText(join(root, "node_modules/@types"), { files: [file] }));
   // /usr/bin/time gives the child's CPU time; tsc's own "Check time" is wall time.
   const cmd = tsc.endsWith(".js") || tsc === defaultTsc ? [process.execPath, tsc] : [tsc];
   const r = spawnSync(
