@@ -125,12 +125,17 @@ export interface SpecProbe {
   onEnd?(node: string): void;
 }
 
-/** Builds a runnable workflow from a spec (run input: a number). */
+/**
+ * Builds a runnable workflow from a spec (run input: a number). `name` defaults to "random";
+ * give specs that must stay apart (e.g. on workers that resolve a workflow by name and graph
+ * hash) names of their own: two specs that differ only in which nodes fail share a graph hash.
+ */
 export function buildDag(
   spec: DagSpec,
   probe: SpecProbe = {},
+  name = "random",
 ): Dag<unknown, Record<string, unknown>, unknown> {
-  let b = looseDag("random");
+  let b = looseDag(name);
   for (const node of spec.nodes) {
     const deps: Record<string, string> = {};
     for (const d of node.deps) deps[d.param] = d.port ? `${d.from}.${d.port}` : d.from;

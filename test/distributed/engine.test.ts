@@ -74,8 +74,11 @@ describe("redisEngine with two worker processes", () => {
         dagSpecArbitrary({ maxNodes: 12, conditions: true, async: true, failures: true }),
         fc.integer({ min: 0, max: 50 }),
         async (spec, input) => {
-          const wf = buildDag(spec) as unknown as AnyDag;
-          writeFileSync(join(specDir, `${graphHash(wf.graph)}.json`), JSON.stringify(spec));
+          // A name per case: specs differing only in failing nodes share a graph hash, and a
+          // worker keeps the workflow it resolved for a name and hash.
+          const name = `random-${runs}`;
+          const wf = buildDag(spec, {}, name) as unknown as AnyDag;
+          writeFileSync(join(specDir, `${name}.json`), JSON.stringify(spec));
           const local = await wf.run(input as never, { onError: "continue" });
           const handle = await engine.start(wf, input as never, {
             onError: "continue",
