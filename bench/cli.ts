@@ -32,7 +32,7 @@ function timed(args: string[], cwd: string): number {
 }
 
 export async function runCli(ctx: BenchContext): Promise<Section> {
-  if (!existsSync(join(ROOT, "dist/compiler/cli.js"))) {
+  if (!existsSync(join(ROOT, "dist/js/cli.js"))) {
     ctx.log("cli: building dist/ (npm run build)");
     execFileSync("npm", ["run", "build"], { cwd: ROOT, stdio: "ignore" });
   }
@@ -100,7 +100,7 @@ export async function runCli(ctx: BenchContext): Promise<Section> {
       columns: ["command", "median ms", "vs node -e 0", `target ≤ ${TARGET}x`],
       rows,
       notes: [
-        `Median wall time of ${rounds} rounds; each round runs the three commands in fresh processes one after another, so load on the machine affects all alike. The CLI is the compiled one in dist/ (as installed from npm); \`weft run\` reads a 3-node graph file, validates nothing (no schema beside it), imports the registry module, runs and prints the run record.`,
+        `Median wall time of ${rounds} rounds; each round runs the three commands in fresh processes one after another, so load on the machine affects all alike. The CLI is the bundled one in dist/js (as installed from npm); \`weft run\` reads a 3-node graph file, validates nothing (no schema beside it), imports the registry module, runs and prints the run record.`,
         "Before the CLI was shipped compiled, every command registered tsx and loaded the CLI from TypeScript: `weft --help` took 3.2–3.5 s and `weft run` 8.5 s on this machine.",
       ],
       summary: [

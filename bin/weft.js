@@ -1,11 +1,11 @@
 #!/usr/bin/env node
-// The `weft` command. An installed package runs the compiled CLI (dist/, built by `npm run build`,
+// The `weft` command. An installed package runs the bundled CLI (dist/js, built by `npm run build`,
 // which `prepare` runs on `npm ci` and `npm pack`). A checkout without dist/, or WEFT_SOURCE=1, runs
 // the TypeScript sources through tsx, with "weftjs" resolved to the sources too.
 import { existsSync } from "node:fs";
 import { register } from "node:module";
 
-const compiled = new URL("../dist/compiler/cli.js", import.meta.url);
+const compiled = new URL("../dist/js/cli.js", import.meta.url);
 if (!process.env.WEFT_SOURCE && existsSync(compiled)) {
   await import(compiled.href);
 } else {

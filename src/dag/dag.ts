@@ -1,4 +1,4 @@
-import { randomUUID } from "node:crypto";
+import { randomUUID } from "../peers/builtins.js";
 import { INPUT, type Graph } from "../graph/types.js";
 import { InputError } from "../run/types.js";
 import { assertValidGraph } from "../graph/validate.js";

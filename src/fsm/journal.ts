@@ -3,7 +3,7 @@
  * `state#visit`) with the transition it took, before the machine moves on; `resume` reads the
  * journal back and replays those visits instead of running their handlers again.
  */
-import { createHash } from "node:crypto";
+import { nodeCrypto } from "../peers/builtins.js";
 import { graphHash } from "../graph/hash.js";
 import type { Graph } from "../graph/types.js";
 import { InputError } from "../run/types.js";
@@ -108,7 +108,7 @@ export function fsmJournal(target: JournalTarget): FsmJournal {
  */
 export function machineHash(graph: Graph): string {
   const fsm = graph.fsm;
-  return createHash("sha256")
+  return nodeCrypto().createHash("sha256")
     .update(JSON.stringify([graphHash(graph), fsm?.initial ?? "", fsm?.terminal ?? []]))
     .digest("hex")
     .slice(0, 16);

@@ -2,7 +2,7 @@
  * Running a function-return state machine: the stepper that `machine.start(input)` gives (the
  * one execution core: `run` and `resume` drive a stepper to the end), and the types of runs.
  */
-import { randomUUID } from "node:crypto";
+import { randomUUID } from "../peers/builtins.js";
 import { setOwn } from "../graph/reserved.js";
 import type { CheckpointStore } from "../run/store/types.js";
 import {

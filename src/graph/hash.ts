@@ -1,4 +1,4 @@
-import { createHash } from "node:crypto";
+import { nodeCrypto } from "../peers/builtins.js";
 import type { Graph } from "./types.js";
 
 /** JSON with object keys sorted, so equal data always gives equal text. */
@@ -23,7 +23,7 @@ export function graphHash(graph: Graph): string {
   // their names contain; UTF-16 code units go in as they are (UTF-8 would turn every unpaired
   // surrogate into the same replacement character). Written straight into the hash in chunks: building one JSON document
   // first costs several times more at 10,000 nodes.
-  const hash = createHash("sha256");
+  const hash = nodeCrypto().createHash("sha256");
   let text = `weft-graph/2;${str(graph.kind)}${str(graph.name)}${str(graph.output ?? "")}`;
   text += `${graph.nodes.length};`;
   for (const n of graph.nodes) {

@@ -12,7 +12,7 @@
  * value is walked before it is serialized.
  */
 
-import { deserialize, serialize } from "node:v8";
+import { nodeV8 } from "../peers/builtins.js";
 
 /** Where an unstorable part of a value sits (`rows[3].handle`; empty for the value itself) and why. */
 export interface UnstorablePart {
@@ -93,7 +93,7 @@ export function encodeValue(value: unknown, what: string): Uint8Array {
   const part = findUnstorable(value);
   if (part) throw new UnstorableValueError(what, part);
   try {
-    return serialize(value);
+    return nodeV8().serialize(value);
   } catch (error) {
     // The walk accepts everything V8 accepts, so this is a value the walk does not know (a
     // host object it could not see into); report V8's own words at the root.
@@ -120,7 +120,7 @@ export function encodeValue(value: unknown, what: string): Uint8Array {
  */
 export function decodeValue(bytes: Uint8Array, what = "a value"): unknown {
   try {
-    return deserialize(Buffer.from(bytes));
+    return nodeV8().deserialize(Buffer.from(bytes));
   } catch (error) {
     throw new CorruptValueError(what, error);
   }

@@ -4,7 +4,7 @@
  * renews it while the run lasts; a killed holder's lease lapses after its TTL, or at once for a
  * runner on the same host (its process is seen to be gone).
  */
-import { randomUUID } from "node:crypto";
+import { randomUUID } from "../peers/builtins.js";
 import { hostname } from "node:os";
 import type { CheckpointStore, RunLease } from "./store/types.js";
 import { CheckpointError } from "./store/types.js";

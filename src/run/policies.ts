@@ -4,8 +4,7 @@
  * README: breaker -> cache lookup -> before -> attempts (timeout each) -> after -> cache store;
  * on final failure onError -> fallback; cleanup always.
  */
-import { createHash } from "node:crypto";
-import { serialize } from "node:v8";
+import { nodeCrypto, nodeV8 } from "../peers/builtins.js";
 import type { ExecEnv } from "./execute.js";
 import { withTimeout } from "./execute.js";
 import type { CacheStoreLike, NodeOptions } from "./options.js";
@@ -222,12 +221,12 @@ function cacheKey(
   custom: ((a: unknown) => string) | undefined,
   args: unknown,
 ): string {
-  const h = createHash("sha256");
+  const h = nodeCrypto().createHash("sha256");
   h.update(typeof fn === "function" ? fn.toString() : "");
   if (custom) h.update(custom(args));
   else {
     try {
-      h.update(serialize(args));
+      h.update(nodeV8().serialize(args));
     } catch {
       h.update(stableStringify(args));
     }

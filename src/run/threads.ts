@@ -7,7 +7,8 @@
  * function from it. Arguments, results and progress cross by structured clone, checked first so a
  * value that would not arrive intact is an error naming the node rather than a silent change.
  */
-import { MessageChannel, type MessagePort } from "node:worker_threads";
+import type { MessagePort } from "node:worker_threads";
+import { nodeWorkerThreads } from "../peers/builtins.js";
 import { existsSync } from "node:fs";
 import { inspect } from "node:util";
 import path from "node:path";
@@ -248,7 +249,7 @@ function send(
 ): Promise<unknown> {
   const { signal } = ctx;
   if (signal.aborted) return Promise.reject(signal.reason);
-  const { port1, port2 } = new MessageChannel();
+  const { port1, port2 } = new (nodeWorkerThreads().MessageChannel)();
   // Aborting this one terminates the worker: for code that does not (or cannot) watch its signal.
   const terminate = new AbortController();
   let grace: ReturnType<typeof setTimeout> | undefined;
