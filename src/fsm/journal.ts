@@ -108,7 +108,8 @@ export function fsmJournal(target: JournalTarget): FsmJournal {
  */
 export function machineHash(graph: Graph): string {
   const fsm = graph.fsm;
-  return nodeCrypto().createHash("sha256")
+  return nodeCrypto()
+    .createHash("sha256")
     .update(JSON.stringify([graphHash(graph), fsm?.initial ?? "", fsm?.terminal ?? []]))
     .digest("hex")
     .slice(0, 16);
