@@ -9,7 +9,9 @@ import type { Graph } from "../../src/graph/types.js";
 import type { ServableWorkflow, WorkflowEntry } from "../../src/serve/index.js";
 import { formatDiagnostic } from "../diagnostics.js";
 import { WeftProject } from "../project.js";
+import { typeToJsonSchema } from "../schema/from-type.js";
 import { reviveDates } from "../schema/revive.js";
+import type { JsonSchema } from "../schema/types.js";
 import { CliError, type CliIO } from "./output.js";
 
 /** Options of `weft serve`. */
@@ -49,6 +51,7 @@ export async function serveCommand(
   // 1. Every workflow of the files, read statically: names, schemas, types, docs.
   const session = new WeftProject();
   const { workflows, diagnostics } = session.extract(files);
+  const checker = () => session.project.getProgram().compilerObject.getTypeChecker();
   const errors = diagnostics.filter((d) => d.severity === "error");
   if (errors.length > 0) throw new CliError(errors.map(formatDiagnostic).join("\n"));
   if (workflows.length === 0) {
@@ -75,10 +78,29 @@ export async function serveCommand(
     }
     const runnable = target as ServableWorkflow;
     const schema = w.inputSchema;
+    // Each signal wait's payload schema, from its `signal<T>()` type (unexpressible parts, such
+    // as functions, are left unconstrained, as for inputs).
+    const signalSchemas: Record<string, JsonSchema> = {};
+    for (const n of w.graph.nodes) {
+      const type = n.wait?.for === "signal" ? w.facts.nodeTypes.get(n.name) : undefined;
+      if (type) {
+        signalSchemas[n.name] = typeToJsonSchema(
+          checker(),
+          type,
+          "payload",
+          `${w.graph.name} signal ${n.name}`,
+        ).schema;
+      }
+    }
     entries.push({
       workflow: withGraph(runnable, w.graph),
       inputSchema: schema,
       prepareInput: (input) => reviveDates(input, schema),
+      signalSchemas,
+      prepareSignal: (name, payload) => {
+        const s = signalSchemas[name];
+        return s ? reviveDates(payload, s) : payload;
+      },
     });
   }
   if (entries.length === 0) throw new CliError(`nothing to serve: ${skipped.join("; ")}`);
@@ -123,6 +145,9 @@ function withGraph(wf: ServableWorkflow, compiled: Graph): ServableWorkflow {
     graph: compiled,
     run: (input, opts) => wf.run(input, opts),
     ...(wf.resume ? { resume: (runId: string, opts) => wf.resume!(runId, opts) } : {}),
+    ...(wf.signal
+      ? { signal: (runId: string, name, payload, opts) => wf.signal!(runId, name, payload, opts) }
+      : {}),
   };
 }
 

@@ -282,6 +282,37 @@ export function createServeApp(options: ServeOptions): ServeApp {
     throw new HttpError(409, `run '${id}' is not in flight here (status ${record.status})`);
   });
 
+  app.post("/runs/:id/signals/:name", sizeGuard, async (c) => {
+    const id = runIdOf(c);
+    const name = c.req.param("name") ?? "";
+    const text = await c.req.text();
+    let payload: unknown;
+    try {
+      payload = text.trim() === "" ? null : JSON.parse(text);
+    } catch (err) {
+      throw new HttpError(
+        400,
+        `malformed JSON body (the signal's payload): ${err instanceof Error ? err.message : "cannot parse"}`,
+      );
+    }
+    const out = await runs.signal(id, name, payload, clientOf(c));
+    switch (out.kind) {
+      case "unknown":
+        throw unknownRun(id);
+      case "invalid":
+        throw new HttpError(400, out.message, out.problems);
+      case "conflict":
+      case "timed-out":
+        return c.json(
+          { error: out.message, runId: id, status: out.status, waitingFor: out.waitingFor },
+          409,
+        );
+      case "signalled":
+        c.header("location", `/runs/${id}`);
+        return c.json({ runId: id, status: out.status, signal: name }, 202);
+    }
+  });
+
   app.get("/runs/:id/events", async (c) => {
     const id = runIdOf(c);
     const log = await runs.events(id);

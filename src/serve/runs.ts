@@ -7,11 +7,13 @@
  * event log when it ends, so both can be read after a restart. Live event logs are kept in memory.
  */
 import { createHash, randomUUID } from "node:crypto";
-import type { InFlightRunRecord, RunEvent, RunRecord } from "../run/types.js";
+import type { InFlightRunRecord, RunEvent, RunRecord, WaitingNode } from "../run/types.js";
 import type { StoredRun } from "../run/store/types.js";
+import { loadWaits } from "../run/waits.js";
 import { parseRunRecord, runRecordToJson } from "../serialize/run-record.js";
 import { deliverCallback, type CallbackResult } from "./callbacks.js";
 import { EventLog, type LoggedEvent } from "./event-log.js";
+import type { InputProblem } from "./input.js";
 import type { ServeMetrics } from "./metrics.js";
 import type { Served } from "./workflows.js";
 import type { AuditEntry, ServeStore } from "./types.js";
@@ -66,6 +68,29 @@ export interface Client {
 /** Why a start was refused. */
 export class IdempotencyConflict extends Error {}
 
+/** A signal wait a run is parked on, as `GET /runs/:id` lists it (`waitingFor`). */
+export interface WaitingSignal {
+  /** The wait node (a state machine: the wait's name). */
+  node: string;
+  /** The name to signal: `POST /runs/:id/signals/:signal`. */
+  signal: string;
+  /** When the wait began (ISO 8601). */
+  since: string;
+  /** When it times out (ISO 8601), if it has a deadline. */
+  deadline?: string;
+}
+
+/** What became of a signal request. */
+export type SignalOutcome =
+  | { kind: "signalled"; runId: string; status: "running" }
+  | { kind: "unknown" }
+  /** Refused and nothing changed: the run is not waiting for this signal. */
+  | { kind: "conflict"; message: string; status: string; waitingFor: WaitingSignal[] }
+  /** The payload does not match the wait's schema; nothing changed. */
+  | { kind: "invalid"; message: string; problems: InputProblem[] }
+  /** The deadline passed before the signal: the timeout fires instead (the run goes on). */
+  | { kind: "timed-out"; message: string; status: "running"; waitingFor: WaitingSignal[] };
+
 const RUN_KEY = (id: string): string => `weft-serve:run:${id}`;
 const META_KEY = (id: string): string => `weft-serve:meta:${id}`;
 const IDEM_KEY = (wf: string, key: string): string => `weft-serve:idem:${wf}:${key}`;
@@ -95,6 +120,8 @@ export class RunManager {
   private readonly idempotency = new Map<string, { runId: string; hash: string }>();
   private readonly closing = new AbortController();
   private readonly callbacks = new Set<Promise<void>>();
+  /** Runs a signal request is being applied to (one at a time per run). */
+  private readonly signalling = new Set<string>();
   private finishedTotal = 0;
 
   constructor(private readonly o: RunManagerOptions) {}
@@ -174,10 +201,16 @@ export class RunManager {
     return { runId, repeated: false };
   }
 
+  /**
+   * Runs `go` as run `meta.runId`: its events go to the run's log (SSE, the live page), metrics
+   * and the live record; its end to the store and the callback. `from` continues a parked run:
+   * its log goes on (event ids keep counting) and its live record starts from the parked one.
+   */
   private launch(
     served: Served,
     meta: RunMeta,
     go: (opts: Parameters<Served["workflow"]["run"]>[1]) => Promise<{ toJSON(): RunRecord }>,
+    from?: { log: EventLog; record: RunRecord | InFlightRunRecord; signalled?: string },
   ): void {
     const controller = new AbortController();
     const live: InFlightRunRecord = {
@@ -188,18 +221,28 @@ export class RunManager {
       metrics: { totalMs: 0, nodeMs: {}, executed: 0, skipped: 0, failed: 0, order: [] },
       errors: [],
     };
-    if (served.workflow.kind === "dag") {
+    if (from) {
+      const { waiting: _parked, ...rest } = from.record;
+      Object.assign(live, structuredClone({ ...rest, status: "running" }));
+      const n = from.signalled === undefined ? undefined : live.nodes[from.signalled];
+      if (n) live.nodes[from.signalled!] = { ...n, status: "completed" };
+    } else if (served.workflow.kind === "dag") {
       for (const n of served.workflow.graph.nodes) live.nodes[n.name] = { status: "pending" };
     }
     const entry: Entry = {
       meta,
-      log: new EventLog(),
+      log: from?.log ?? new EventLog(),
       controller,
       live,
       settled: Promise.resolve(),
     };
+    if (from) {
+      // The parked run's earlier times count from its own start; the continuation's from its own.
+      entry.t0 = undefined;
+      entry.wall0 = undefined;
+    }
     this.runs.set(meta.runId, entry);
-    this.o.metrics.runStarted(meta.workflow);
+    this.o.metrics.runStarted(meta.workflow, from ? "continued" : "started");
     const onEvent = (e: RunEvent): void => {
       entry.log.append(e);
       this.o.metrics.event(meta.workflow, e);
@@ -224,16 +267,18 @@ export class RunManager {
 
   private async finish(entry: Entry, record: RunRecord): Promise<void> {
     entry.final = record;
-    entry.finalJson = recordJson(record);
+    const plain = recordJson(record);
+    entry.finalJson = this.withWaits(plain, record);
     entry.live = undefined;
     entry.controller = undefined;
     entry.meta.finishedAt = Date.now();
-    entry.log.end();
+    // A parked run is not over: its event streams stay open for what a signal brings.
+    if (record.status !== "waiting") entry.log.end();
     this.finishedTotal++;
     this.o.metrics.runFinished(entry.meta.workflow, record.status);
     const snapshot: FinishedSnapshot = {
       meta: entry.meta,
-      record: entry.finalJson,
+      record: plain,
       events: entry.log.events,
     };
     try {
@@ -245,7 +290,7 @@ export class RunManager {
     this.finishedOrder.push(entry.meta.runId);
     this.evict();
     const url = entry.meta.callbackUrl;
-    if (url !== undefined) {
+    if (url !== undefined && record.status !== "waiting") {
       const body = entry.finalJson;
       const p = deliverCallback(url, body, entry.meta.runId, {
         attempts: this.o.callbackAttempts,
@@ -274,6 +319,151 @@ export class RunManager {
           .catch(() => undefined);
       }
     }
+  }
+
+  /**
+   * Sends signal `name` with `payload` to a waiting run: checks first, against the store's own
+   * record of the run's waits, that the run waits for it (a refused signal changes nothing),
+   * then continues the run like any other (events, live page, metrics, callback).
+   */
+  async signal(
+    runId: string,
+    name: string,
+    payload: unknown,
+    client: Client,
+  ): Promise<SignalOutcome> {
+    if (this.signalling.has(runId)) {
+      const record = await this.record(runId);
+      if (!record) return { kind: "unknown" };
+      return {
+        kind: "conflict",
+        message: `run '${runId}' is being signalled by another request; try again`,
+        status: record.status,
+        waitingFor: [],
+      };
+    }
+    this.signalling.add(runId);
+    try {
+      return await this.trySignal(runId, name, payload, client);
+    } finally {
+      this.signalling.delete(runId);
+    }
+  }
+
+  private async trySignal(
+    runId: string,
+    name: string,
+    payload: unknown,
+    client: Client,
+  ): Promise<SignalOutcome> {
+    const record = await this.record(runId);
+    if (!record) return { kind: "unknown" };
+    const served = this.o.workflows.get(record.workflow);
+    const conflict = (why: string, waits: WaitingNode[] = []): SignalOutcome => {
+      const waitingFor = served ? signalWaits(served, waits) : [];
+      const on = waitingFor.length
+        ? `it waits for ${waitingFor.map((w) => `'${w.signal}'`).join(", ")}`
+        : "it waits for no signal";
+      return {
+        kind: "conflict",
+        message: `cannot signal '${name}' to run '${runId}' (workflow '${record.workflow}', status ${record.status}): ${why}; ${on}`,
+        status: record.status,
+        waitingFor,
+      };
+    };
+    if (record.status !== "waiting") return conflict("the run is not waiting");
+    if (!served) return conflict(`its workflow '${record.workflow}' is not served here`);
+    const wf = served.workflow;
+    if (typeof wf.signal !== "function") return conflict("its workflow takes no signals");
+    // The store is the authority on what the run waits for (the record may be older).
+    let waits: WaitingNode[];
+    try {
+      const stored = await this.o.store.loadRun(runId);
+      if (stored?.status !== "waiting") {
+        return conflict(`the store has it as '${stored?.status ?? "unknown"}'`);
+      }
+      waits = (await loadWaits(this.o.store, runId, record.workflow)).waiting;
+    } catch (err) {
+      return conflict(err instanceof Error ? err.message : String(err));
+    }
+    const wait = signalWaits(served, waits).find((w) => w.signal === name);
+    if (!wait) return conflict(`it is not waiting for '${name}'`, waits);
+    const problems = served.checkSignal(name, payload);
+    if (problems.length > 0) {
+      return {
+        kind: "invalid",
+        message: `invalid payload for signal '${name}' of workflow '${served.name}'; nothing was applied: ${problems.map((p) => `${p.path}: ${p.message}`).join("; ")}`,
+        problems,
+      };
+    }
+    const prev = (await this.hydrate(runId)) ?? this.runs.get(runId);
+    if (!prev?.final || prev.controller) return conflict("the run is in flight");
+    const meta: RunMeta = { ...prev.meta };
+    delete meta.finishedAt;
+    await this.o.store.saveSnapshot?.(META_KEY(runId), meta);
+    const from = { log: prev.log, record: prev.final };
+    if (wait.deadline !== undefined && Date.now() >= Date.parse(wait.deadline)) {
+      // Too late: the timeout fires now (the run goes on along its timeout path).
+      const resume = wf.resume;
+      if (typeof resume === "function") {
+        this.launch(served, meta, (opts) => resume.call(wf, runId, opts), from);
+      }
+      return {
+        kind: "timed-out",
+        message: `cannot signal '${name}' to run '${runId}' (workflow '${record.workflow}'): its wait timed out at ${wait.deadline}, so the timeout fires instead`,
+        status: "running",
+        waitingFor: [wait],
+      };
+    }
+    const value = served.prepareSignal(name, payload);
+    const signal = wf.signal.bind(wf);
+    this.launch(served, meta, (opts) => signal(runId, name as never, value as never, opts), {
+      ...from,
+      signalled: name,
+    });
+    this.o.audit({
+      at: new Date().toISOString(),
+      action: "run.signal",
+      runId,
+      workflow: served.name,
+      signal: name,
+      ...client,
+    });
+    return { kind: "signalled", runId, status: "running" };
+  }
+
+  /**
+   * The entry of a run that is not held in memory but parked (its snapshot says `"waiting"`):
+   * loaded with an open event log, so followers see what a signal brings.
+   */
+  private async hydrate(runId: string): Promise<Entry | undefined> {
+    if (this.runs.has(runId)) return this.runs.get(runId);
+    const snap = await this.loadSnapshot<FinishedSnapshot>(RUN_KEY(runId));
+    if (!snap || this.runs.has(runId)) return this.runs.get(runId);
+    const final = parseRunRecord(snap.record);
+    const parked = final.status === "waiting";
+    const entry: Entry = {
+      meta: snap.meta,
+      log: new EventLog(snap.events, !parked),
+      final,
+      finalJson: this.withWaits(snap.record, final),
+      settled: Promise.resolve(),
+    };
+    if (parked) {
+      this.runs.set(runId, entry);
+      this.finishedOrder.push(runId);
+      this.evict();
+    }
+    return entry;
+  }
+
+  /** The record text with `waitingFor` (the signals a parked run waits for) added. */
+  private withWaits(text: string, record: RunRecord): string {
+    if (record.status !== "waiting") return text;
+    const served = this.o.workflows.get(record.workflow);
+    const data = JSON.parse(text) as Record<string, unknown>;
+    data.waitingFor = served ? signalWaits(served, record.waiting ?? []) : [];
+    return `${JSON.stringify(data, null, 2)}\n`;
   }
 
   /** Resumes runs the store has as started and unfinished (a previous process stopped). */
@@ -323,8 +513,8 @@ export class RunManager {
     const e = this.runs.get(runId);
     if (e?.finalJson !== undefined) return e.finalJson;
     if (e?.live) return recordJson(snapshotLive(e));
-    const snap = await this.loadSnapshot<FinishedSnapshot>(RUN_KEY(runId));
-    if (snap) return snap.record;
+    const held = await this.hydrate(runId);
+    if (held?.finalJson !== undefined) return held.finalJson;
     const stored = await this.o.store.loadRun(runId);
     return stored ? recordJson(fromJournal(stored)) : undefined;
   }
@@ -334,8 +524,8 @@ export class RunManager {
     const e = this.runs.get(runId);
     if (e?.final) return e.final;
     if (e?.live) return snapshotLive(e);
-    const snap = await this.loadSnapshot<FinishedSnapshot>(RUN_KEY(runId));
-    if (snap) return parseRunRecord(snap.record);
+    const held = await this.hydrate(runId);
+    if (held?.final) return held.final;
     const stored = await this.o.store.loadRun(runId);
     return stored ? fromJournal(stored) : undefined;
   }
@@ -344,8 +534,8 @@ export class RunManager {
   async events(runId: string): Promise<EventLog | undefined> {
     const e = this.runs.get(runId);
     if (e) return e.log;
-    const snap = await this.loadSnapshot<FinishedSnapshot>(RUN_KEY(runId));
-    if (snap) return new EventLog(snap.events, true);
+    const held = await this.hydrate(runId);
+    if (held) return held.log;
     const stored = await this.o.store.loadRun(runId);
     return stored ? new EventLog([], true) : undefined;
   }
@@ -415,6 +605,22 @@ export class RunManager {
   }
 }
 
+/** The signal waits among a run's parked waits (a DAG's sleeps take no signal). */
+function signalWaits(served: Served, waits: readonly WaitingNode[]): WaitingSignal[] {
+  const graph = served.workflow.graph;
+  return waits
+    .filter(
+      (w) =>
+        graph.kind !== "dag" || graph.nodes.find((n) => n.name === w.node)?.wait?.for === "signal",
+    )
+    .map((w) => ({
+      node: w.node,
+      signal: w.node,
+      since: new Date(w.since).toISOString(),
+      ...(w.deadline !== undefined ? { deadline: new Date(w.deadline).toISOString() } : {}),
+    }));
+}
+
 /** Updates a live record from one event. */
 function track(entry: Entry, e: RunEvent): void {
   const live = entry.live;
@@ -459,6 +665,12 @@ function track(entry: Entry, e: RunEvent): void {
     case "node-skip":
       live.nodes[e.node] = { status: "skipped", skipReason: e.reason };
       live.metrics.skipped++;
+      break;
+    case "run-signalled":
+      live.nodes[e.node] = { ...live.nodes[e.node], status: "completed" };
+      break;
+    case "run-waiting":
+      for (const w of e.waiting) live.nodes[w.node] = { ...live.nodes[w.node], status: "waiting" };
       break;
     default:
       break;

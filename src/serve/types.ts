@@ -23,6 +23,13 @@ export interface ServableWorkflow {
   // Method syntax on purpose: a typed workflow's `run(input: I, ...)` then fits `never`.
   run(input: never, options: ServeRunOptions): Promise<{ toJSON(): RunRecord }>;
   resume?(runId: string, options: ServeRunOptions): Promise<{ toJSON(): RunRecord }>;
+  /** Continues a run parked on a wait (`wf.signal`); `POST /runs/:id/signals/:name` uses it. */
+  signal?(
+    runId: string,
+    name: never,
+    payload: never,
+    options: ServeRunOptions,
+  ): Promise<{ toJSON(): RunRecord }>;
 }
 
 /** A served workflow with what the server cannot read from the workflow itself. */
@@ -35,15 +42,25 @@ export interface WorkflowEntry {
   inputSchema?: object;
   /** Turns validated JSON into the run input (e.g. ISO strings into `Date`s). */
   prepareInput?(input: unknown): unknown;
+  /**
+   * JSON Schema of each signal wait's payload, by wait name (`weft serve` derives them from the
+   * `signal<T>()` types). A signal whose payload does not match is refused with 400. Waits
+   * without one accept any JSON payload.
+   */
+  signalSchemas?: Readonly<Record<string, object>>;
+  /** Turns a validated signal payload into what the wait receives (e.g. ISO strings into `Date`s). */
+  prepareSignal?(name: string, payload: unknown): unknown;
 }
 
 /** One line of the audit log. */
 export interface AuditEntry {
   /** ISO 8601 time. */
   at: string;
-  action: "run.start" | "run.cancel";
+  action: "run.start" | "run.cancel" | "run.signal";
   runId: string;
   workflow: string;
+  /** `run.signal`: the wait the signal was sent to. */
+  signal?: string;
   /** The name of the token that authorized the request; `"anonymous"` without auth. */
   actor: string;
   /** The client's address. */

@@ -10,6 +10,9 @@ export interface Served {
   schema?: object;
   check(input: unknown): InputProblem[];
   prepare(input: unknown): unknown;
+  /** Problems of a signal payload for wait `name` (none when the wait has no schema). */
+  checkSignal(name: string, payload: unknown): InputProblem[];
+  prepareSignal(name: string, payload: unknown): unknown;
 }
 
 function isEntry(w: ServableWorkflow | WorkflowEntry): w is WorkflowEntry {
@@ -46,7 +49,30 @@ export function servedWorkflows(
       }
     }
     const prepare = entry.prepareInput ?? ((x: unknown) => x);
-    out.set(name, { name, workflow: wf, ...(schema ? { schema } : {}), check, prepare });
+    const signalCheckers = new Map<string, (payload: unknown) => InputProblem[]>();
+    for (const [wait, s] of Object.entries(entry.signalSchemas ?? {})) {
+      try {
+        const checkPayload = inputChecker(s);
+        // The checker names paths from `input`; a payload's problems read better from `payload`.
+        signalCheckers.set(wait, (payload) =>
+          checkPayload(payload).map((p) => ({ ...p, path: p.path.replace(/^input/, "payload") })),
+        );
+      } catch (err) {
+        throw new TypeError(
+          `serve: the payload schema of wait '${wait}' of workflow '${name}' is not a usable JSON Schema: ${err instanceof Error ? err.message : String(err)}`,
+        );
+      }
+    }
+    const prepareSignal = entry.prepareSignal ?? ((_n: string, x: unknown) => x);
+    out.set(name, {
+      name,
+      workflow: wf,
+      ...(schema ? { schema } : {}),
+      check,
+      prepare,
+      checkSignal: (wait, payload) => signalCheckers.get(wait)?.(payload) ?? [],
+      prepareSignal,
+    });
   });
   return out;
 }

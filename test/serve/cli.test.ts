@@ -47,7 +47,7 @@ describe("weft serve", () => {
         });
         void exited.then(() => reject(new Error(`weft serve exited: ${stderr}`)));
       });
-      expect(stdout).toContain("(workflows: order_report)");
+      expect(stdout).toContain("(workflows: order_report, expense_approval)");
       const auth = { authorization: "Bearer secret" };
       expect((await fetch(`${url}/workflows`)).status).toBe(401);
       const list = (await (await fetch(`${url}/workflows`, { headers: auth })).json()) as {
@@ -79,9 +79,48 @@ describe("weft serve", () => {
         status: "completed",
         output: "order B-2: 2 lines, total 159.00",
       });
+
+      // A waiting run, signalled; the payload is checked against the schema of signal<T>().
+      const claim = await fetch(`${url}/workflows/expense_approval/runs`, {
+        method: "POST",
+        headers: auth,
+        body: JSON.stringify({ input: { claimId: "C-9", amount: 120 } }),
+      });
+      const waiting = ((await claim.json()) as { runId: string }).runId;
+      expect(await waitForRun(url, waiting, auth)).toMatchObject({
+        status: "waiting",
+        waitingFor: [{ node: "decision", signal: "decision" }],
+      });
+      const signalUrl = `${url}/runs/${waiting}/signals/decision`;
+      const refused = await fetch(signalUrl, {
+        method: "POST",
+        headers: auth,
+        body: JSON.stringify({ approved: "yes" }),
+      });
+      expect(refused.status).toBe(400);
+      const payloadProblems = ((await refused.json()) as { problems: { path: string }[] }).problems;
+      expect(payloadProblems.map((p) => p.path).sort()).toEqual(["payload.approved", "payload.by"]);
+      const signalled = await fetch(signalUrl, {
+        method: "POST",
+        headers: auth,
+        body: JSON.stringify({ approved: true, by: "ann" }),
+      });
+      expect(signalled.status).toBe(202);
+      expect(await waitForRun(url, waiting, auth)).toMatchObject({
+        status: "completed",
+        output: "claim C-9 (120) booked, approved by ann",
+      });
+
       const lines = readFileSync(audit, "utf8").trim().split("\n");
       expect(lines.map((l) => JSON.parse(l))).toEqual([
         expect.objectContaining({ action: "run.start", runId, actor: "ci" }),
+        expect.objectContaining({ action: "run.start", runId: waiting, actor: "ci" }),
+        expect.objectContaining({
+          action: "run.signal",
+          runId: waiting,
+          signal: "decision",
+          actor: "ci",
+        }),
       ]);
     } finally {
       child.kill("SIGTERM");
