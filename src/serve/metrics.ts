@@ -63,6 +63,11 @@ export class ServeMetrics {
     this.inFlight.dec({ workflow });
   }
 
+  /** The server stopped following a run that goes on elsewhere (an engine run, at close). */
+  runDetached(workflow: string): void {
+    this.inFlight.dec({ workflow });
+  }
+
   event(workflow: string, e: RunEvent): void {
     if (e.type === "node-complete") {
       if (e.cached) this.cacheHits.inc({ workflow, node: e.node });

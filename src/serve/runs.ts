@@ -9,14 +9,16 @@
 import { createHash, randomUUID } from "node:crypto";
 import type { InFlightRunRecord, RunEvent, RunRecord, WaitingNode } from "../run/types.js";
 import type { StoredRun } from "../run/store/types.js";
+import { graphHash } from "../graph/hash.js";
 import { loadWaits } from "../run/waits.js";
 import { parseRunRecord, runRecordToJson } from "../serialize/run-record.js";
 import { deliverCallback, type CallbackResult } from "./callbacks.js";
+import { Detached, followEngineRun } from "./engine-runs.js";
 import { EventLog, type LoggedEvent } from "./event-log.js";
 import type { InputProblem } from "./input.js";
 import type { ServeMetrics } from "./metrics.js";
 import type { Served } from "./workflows.js";
-import type { AuditEntry, ServeStore } from "./types.js";
+import type { AuditEntry, ServeEngine, ServeStore } from "./types.js";
 
 /** What the server remembers about a run besides its record. */
 export interface RunMeta {
@@ -56,6 +58,8 @@ interface Entry {
   finalJson?: string;
   settled: Promise<void>;
   callback?: CallbackResult;
+  /** Run on the distributed engine: this server follows it, the workers run it. */
+  onEngine?: true;
 }
 
 /** Who asks: the token's name and, when known, the client's address and user agent. */
@@ -112,6 +116,9 @@ export interface RunManagerOptions {
   pruneStore: boolean;
   callbackAttempts: number;
   callbackTimeoutMs: number;
+  /** Runs go to this engine instead of running in this process. */
+  engine?: ServeEngine;
+  pollMs: number;
 }
 
 export class RunManager {
@@ -119,6 +126,8 @@ export class RunManager {
   private readonly finishedOrder: string[] = [];
   private readonly idempotency = new Map<string, { runId: string; hash: string }>();
   private readonly closing = new AbortController();
+  /** Aborted when the server closes: it stops following engine runs (they go on). */
+  private readonly detaching = new AbortController();
   private readonly callbacks = new Set<Promise<void>>();
   /** Runs a signal request is being applied to (one at a time per run). */
   private readonly signalling = new Set<string>();
@@ -189,7 +198,22 @@ export class RunManager {
       await this.o.store.saveSnapshot?.(key, { runId, hash });
     }
     await this.o.store.saveSnapshot?.(META_KEY(runId), meta);
-    this.launch(served, meta, (opts) => served.workflow.run(input as never, opts));
+    const engine = this.o.engine;
+    if (engine) {
+      // The store indexes the server's engine runs (listing, following them after a restart);
+      // their state is the engine's.
+      await this.o.store.beginRun({
+        runId,
+        workflow: served.name,
+        graphHash: graphHash(served.workflow.graph),
+        input,
+        startedAt: meta.startedAt,
+        status: "running",
+      });
+      this.follow(served, meta, { input });
+    } else {
+      this.launch(served, meta, (opts) => served.workflow.run(input as never, opts));
+    }
     this.o.audit({
       at: new Date(meta.startedAt).toISOString(),
       action: "run.start",
@@ -199,6 +223,19 @@ export class RunManager {
       ...(req.idempotencyKey !== undefined ? { idempotencyKey: req.idempotencyKey } : {}),
     });
     return { runId, repeated: false };
+  }
+
+  /** Starts (with `start`) or follows an engine run. */
+  private follow(served: Served, meta: RunMeta, start?: { input: unknown }): void {
+    const engine = this.o.engine!;
+    this.launch(served, meta, (opts) =>
+      followEngineRun(engine, served.workflow, opts, {
+        ...(start ? { start } : {}),
+        detach: this.detaching.signal,
+        pollMs: this.o.pollMs,
+      }),
+    );
+    this.runs.get(meta.runId)!.onEngine = true;
   }
 
   /**
@@ -227,7 +264,7 @@ export class RunManager {
       const n = from.signalled === undefined ? undefined : live.nodes[from.signalled];
       if (n) live.nodes[from.signalled!] = { ...n, status: "completed" };
     } else if (served.workflow.kind === "dag") {
-      for (const n of served.workflow.graph.nodes) live.nodes[n.name] = { status: "pending" };
+      for (const n of served.graph.nodes) live.nodes[n.name] = { status: "pending" };
     }
     const entry: Entry = {
       meta,
@@ -261,7 +298,13 @@ export class RunManager {
     }
     entry.settled = promise.then(
       (result) => this.finish(entry, result.toJSON()),
-      (err: unknown) => this.finish(entry, failedRecord(entry, err)),
+      (err: unknown) => {
+        if (!(err instanceof Detached)) return this.finish(entry, failedRecord(entry, err));
+        // The server closes; the run goes on, and the next server follows it.
+        entry.controller = undefined;
+        entry.log.end();
+        this.o.metrics.runDetached(meta.workflow);
+      },
     );
   }
 
@@ -282,6 +325,7 @@ export class RunManager {
       events: entry.log.events,
     };
     try {
+      if (entry.onEngine) await this.o.store.finishRun(entry.meta.runId, record.status);
       await this.o.store.saveSnapshot?.(RUN_KEY(entry.meta.runId), snapshot);
       await this.o.store.deleteSnapshot?.(META_KEY(entry.meta.runId));
     } catch {
@@ -474,22 +518,40 @@ export class RunManager {
       if (this.runs.has(row.runId)) continue;
       const served = this.o.workflows.get(row.workflow);
       const wf = served?.workflow;
-      if (!served || !wf || typeof wf.resume !== "function") continue;
+      if (!served || !wf || (!this.o.engine && typeof wf.resume !== "function")) continue;
       const meta = (await this.loadSnapshot<RunMeta>(META_KEY(row.runId))) ?? {
         runId: row.runId,
         workflow: row.workflow,
         startedAt: row.startedAt,
         actor: "unknown",
       };
-      this.launch(served, meta, (opts) => wf.resume!(row.runId, opts));
+      // An engine run went on without a server: follow it again. A local one is resumed.
+      if (this.o.engine) this.follow(served, meta);
+      else this.launch(served, meta, (opts) => wf.resume!(row.runId, opts));
       resumed.push(row.runId);
     }
     return resumed;
   }
 
   /** Cancels a run in flight: `"cancelling"`, or why not. */
-  cancel(runId: string, client: Client): "cancelling" | "unknown" | "ended" {
+  async cancel(runId: string, client: Client): Promise<"cancelling" | "unknown" | "ended"> {
     const e = this.runs.get(runId);
+    if (!e && this.o.engine) {
+      // An engine run another server follows: the engine cancels it for everyone.
+      const row = await this.o.store.loadRun(runId);
+      if (!row) return "unknown";
+      if (row.status !== "running" || !(await this.o.engine.cancel(runId).catch(() => false))) {
+        return "ended";
+      }
+      this.o.audit({
+        at: new Date().toISOString(),
+        action: "run.cancel",
+        runId,
+        workflow: row.workflow,
+        ...client,
+      });
+      return "cancelling";
+    }
     if (!e) return "unknown";
     if (e.final || !e.controller) return "ended";
     e.controller.abort(new Error(`cancelled by ${client.actor}`));
@@ -516,7 +578,7 @@ export class RunManager {
     const held = await this.hydrate(runId);
     if (held?.finalJson !== undefined) return held.finalJson;
     const stored = await this.o.store.loadRun(runId);
-    return stored ? recordJson(fromJournal(stored)) : undefined;
+    return stored ? recordJson(await this.fromStore(stored)) : undefined;
   }
 
   /** The run record as data, or `undefined`. */
@@ -527,7 +589,7 @@ export class RunManager {
     const held = await this.hydrate(runId);
     if (held?.final) return held.final;
     const stored = await this.o.store.loadRun(runId);
-    return stored ? fromJournal(stored) : undefined;
+    return stored ? this.fromStore(stored) : undefined;
   }
 
   /** The run's event log (ended for runs that are over), or `undefined` for an unknown run. */
@@ -538,6 +600,16 @@ export class RunManager {
     if (held) return held.log;
     const stored = await this.o.store.loadRun(runId);
     return stored ? new EventLog([], true) : undefined;
+  }
+
+  /** A run this server holds nothing of in memory: the engine's state, else the journal's. */
+  private async fromStore(stored: StoredRun): Promise<RunRecord | InFlightRunRecord> {
+    const served = this.o.workflows.get(stored.workflow);
+    if (this.o.engine && served) {
+      const now = await this.o.engine.inspect(served.workflow, stored.runId).catch(() => undefined);
+      if (now) return now;
+    }
+    return fromJournal(stored);
   }
 
   /** Runs in the store and in memory, newest first. */
@@ -553,7 +625,9 @@ export class RunManager {
       byId.set(r.runId, {
         runId: r.runId,
         workflow: r.workflow,
-        status: r.status === "running" ? "interrupted" : (r.status as ServedStatus),
+        // Engine runs go on without a server; a local run without one was cut short.
+        status:
+          r.status === "running" && !this.o.engine ? "interrupted" : (r.status as ServedStatus),
         startedAt: new Date(r.startedAt).toISOString(),
         ...(r.finishedAt !== undefined ? { finishedAt: new Date(r.finishedAt).toISOString() } : {}),
       });
@@ -587,9 +661,11 @@ export class RunManager {
    */
   async close(): Promise<void> {
     const pending: Promise<void>[] = [];
+    this.detaching.abort();
     for (const e of this.runs.values()) {
       if (e.controller && !e.final) {
-        e.controller.abort(new Error("the server is closing"));
+        // Engine runs are left to the workers; local ones are cancelled.
+        if (!e.onEngine) e.controller.abort(new Error("the server is closing"));
         pending.push(e.settled);
       }
     }
@@ -607,7 +683,7 @@ export class RunManager {
 
 /** The signal waits among a run's parked waits (a DAG's sleeps take no signal). */
 function signalWaits(served: Served, waits: readonly WaitingNode[]): WaitingSignal[] {
-  const graph = served.workflow.graph;
+  const graph = served.graph;
   return waits
     .filter(
       (w) =>

@@ -1,7 +1,7 @@
 /** What `weft/serve` takes and gives: served workflows, server options, audit entries. */
 import type { Graph } from "../graph/types.js";
 import type { CheckpointStore, SnapshotStore } from "../run/store/types.js";
-import type { RunEvent, RunRecord } from "../run/types.js";
+import type { InFlightRunRecord, RunEvent, RunRecord } from "../run/types.js";
 
 /** The options the server passes to a workflow's `run` and `resume`. */
 export interface ServeRunOptions {
@@ -36,6 +36,11 @@ export interface ServableWorkflow {
 export interface WorkflowEntry {
   workflow: ServableWorkflow;
   /**
+   * The graph to show (workflow list, diagrams, live page): e.g. the compiler's, with types,
+   * docs and source locations. Default: the workflow's own. Runs use the workflow.
+   */
+  graph?: Graph;
+  /**
    * JSON Schema of the run input. Default: the graph's own (`graph.input.schema`, present on
    * graphs the compiler produced). Without one, any JSON input is accepted.
    */
@@ -50,6 +55,20 @@ export interface WorkflowEntry {
   signalSchemas?: Readonly<Record<string, object>>;
   /** Turns a validated signal payload into what the wait receives (e.g. ISO strings into `Date`s). */
   prepareSignal?(name: string, payload: unknown): unknown;
+}
+
+/**
+ * What the server needs of a distributed engine to run workflows on it: `redisEngine()` from
+ * `weftjs/distributed` fits as is. The server starts runs on it, follows them by reading their
+ * state (`inspect`) and cancels them; workers (`engine.worker`, `weft worker`) run the nodes.
+ */
+export interface ServeEngine {
+  start(wf: never, input: never, options: { runId: string }): Promise<{ runId: string }>;
+  inspect(
+    wf: { readonly kind: "dag" | "fsm"; readonly name: string },
+    runId: string,
+  ): Promise<RunRecord | InFlightRunRecord | undefined>;
+  cancel(runId: string): Promise<boolean>;
 }
 
 /** One line of the audit log. */
@@ -109,6 +128,16 @@ export interface ServeOptions {
   callbackAttempts?: number;
   /** Time limit of one callback request in ms. Default 10000. */
   callbackTimeoutMs?: number;
+  /**
+   * Run workflows on a distributed engine (`redisEngine()` from `weftjs/distributed`) instead of
+   * in this process. Runs then outlive the server: closing it stops following them (they are not
+   * cancelled), and a server started later on the same `store` follows the unfinished ones
+   * again. Give a store the engine's processes share too (`redisStore()`), so run records,
+   * event logs and idempotency keys are kept next to the runs.
+   */
+  engine?: ServeEngine;
+  /** How often the server reads the state of an engine run it follows, in ms. Default 100. */
+  pollMs?: number;
   /** Receives errors the server answered with a 500 (default: written to stderr). */
   onError?(error: unknown): void;
 }

@@ -6,6 +6,8 @@ import type { ServableWorkflow, WorkflowEntry } from "./types.js";
 export interface Served {
   name: string;
   workflow: ServableWorkflow;
+  /** The graph shown (the compiler's when given, else the workflow's). */
+  graph: ServableWorkflow["graph"];
   /** The input JSON Schema, when known. */
   schema?: object;
   check(input: unknown): InputProblem[];
@@ -34,7 +36,8 @@ export function servedWorkflows(
       );
     }
     if (out.has(name)) throw new TypeError(`serve: two workflows are named '${name}'`);
-    const fromGraph = wf.graph.input?.schema;
+    const graph = entry.graph ?? wf.graph;
+    const fromGraph = graph.input?.schema;
     const schema =
       entry.inputSchema ??
       (typeof fromGraph === "object" && fromGraph !== null ? fromGraph : undefined);
@@ -67,6 +70,7 @@ export function servedWorkflows(
     out.set(name, {
       name,
       workflow: wf,
+      graph,
       ...(schema ? { schema } : {}),
       check,
       prepare,
