@@ -5,6 +5,7 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { ROOT } from "../compiler/helpers.js";
+import { deleteKeys, testPrefix } from "../distributed/helpers.js";
 import { waitForRun } from "./helpers.js";
 
 const tmp = mkdtempSync(path.join(tmpdir(), "weft-serve-cli-"));
@@ -127,6 +128,74 @@ describe("weft serve", () => {
     }
     expect(await exited).toBe(0);
     expect(stderr).toContain("received SIGTERM, closing");
+  });
+
+  it("--redis runs the workflows on the distributed engine, with a worker in the process", async () => {
+    const prefix = testPrefix("serve-cli");
+    const child = spawn(
+      process.execPath,
+      [
+        path.join(ROOT, "bin/weft.js"),
+        "serve",
+        "examples/server.ts",
+        "--port",
+        "0",
+        "--redis",
+        "redis://127.0.0.1:6379",
+        "--prefix",
+        prefix,
+      ],
+      { cwd: ROOT, env: { ...process.env, NO_COLOR: "1" }, stdio: ["ignore", "pipe", "pipe"] },
+    );
+    let stdout = "";
+    let stderr = "";
+    child.stdout.on("data", (d: Buffer) => (stdout += d.toString()));
+    child.stderr.on("data", (d: Buffer) => (stderr += d.toString()));
+    const exited = new Promise<number | null>((r) => child.once("exit", (code) => r(code)));
+    try {
+      const url = await new Promise<string>((resolve, reject) => {
+        const timer = setTimeout(() => reject(new Error(`no listening line: ${stderr}`)), 90_000);
+        child.stdout.on("data", () => {
+          const m = /listening on (http:\/\/127\.0\.0\.1:\d+) /.exec(stdout);
+          if (m) {
+            clearTimeout(timer);
+            resolve(m[1]);
+          }
+        });
+        void exited.then(() => reject(new Error(`weft serve exited: ${stderr}`)));
+      });
+      expect(stdout).toContain("on redis://127.0.0.1:6379 with a worker");
+      const ok = await fetch(`${url}/workflows/order_report/runs`, {
+        method: "POST",
+        body: JSON.stringify({ input: { orderId: "R-1", delayMs: 1 } }),
+      });
+      expect(ok.status).toBe(202);
+      const { runId } = (await ok.json()) as { runId: string };
+      expect(await waitForRun(url, runId)).toMatchObject({
+        status: "completed",
+        output: "order R-1: 2 lines, total 159.00",
+        nodes: { fetch: { status: "completed" }, price: { status: "completed" } },
+      });
+    } finally {
+      child.kill("SIGTERM");
+    }
+    try {
+      expect(await exited).toBe(0);
+      expect(stderr).toContain("closing (runs go on in Redis)");
+    } finally {
+      await deleteKeys(prefix);
+    }
+  });
+
+  it("refuses --checkpoint with --redis, and --no-worker without --redis", async () => {
+    const { serveCommand } = await import("../../compiler/cli/serve-command.js");
+    const io = { out: process.stdout, err: process.stderr };
+    await expect(
+      serveCommand(["examples/server.ts"], { checkpoint: "x.db", redis: "redis://h" }, io),
+    ).rejects.toThrow("--checkpoint and --redis exclude each other");
+    await expect(serveCommand(["examples/server.ts"], { worker: false }, io)).rejects.toThrow(
+      "--no-worker needs --redis",
+    );
   });
 
   it("refuses a bad --port before loading anything", async () => {

@@ -1,30 +1,17 @@
 /** `POST /runs/:id/signals/:name`: continuing waiting runs over HTTP. */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { dag, fsm, next, signal, stop, wait } from "../../src/index.js";
+import { fsm, next, stop, wait } from "../../src/index.js";
 import { serve, type AuditEntry, type WeftServer } from "../../src/serve/index.js";
-import { gated, gates, math, readSse, waitForRun } from "./helpers.js";
-
-const DAY = 24 * 3600_000;
-
-/** Drafts, waits for an approval, publishes. */
-const approval = dag<{ title: string }>("approval")
-  .node("draft", { title: "input.title" }, ({ title }) => `draft of ${title}`)
-  .wait("approve", { draft: "draft" }, signal<{ ok: boolean; by: string }>(), { timeoutMs: DAY })
-  .node(
-    "publish",
-    { draft: "draft", ok: "approve.ok", by: "approve.by" },
-    ({ draft, ok, by }) => `${draft}: ${ok ? "approved" : "rejected"} by ${by}`,
-  )
-  .build();
-
-/** The payload schema of `approve`, as `weft serve` derives it from `signal<T>()`. */
-const approveSchema = {
-  $schema: "https://json-schema.org/draft/2020-12/schema",
-  type: "object",
-  properties: { ok: { type: "boolean" }, by: { type: "string" } },
-  required: ["ok", "by"],
-  additionalProperties: false,
-};
+import {
+  approval,
+  approveSchema,
+  DAY,
+  gated,
+  gates,
+  math,
+  readSse,
+  waitForRun,
+} from "./helpers.js";
 
 /** A state machine that waits for a payment. */
 const orders = fsm<{ id: string }>("orders")
