@@ -114,9 +114,14 @@ describe.skipIf(!chromiumFound)(`the live run page in headless Chromium (${CHROM
     // Seen by the page while it happens: a flag set on the first "running" it shows.
     await page.evaluate(() => {
       const g = globalThis as unknown as { sawRunning?: boolean };
-      new MutationObserver(() => {
+      // Old values too: two changes in one task reach the observer together.
+      new MutationObserver((records) => {
+        for (const r of records) {
+          if (r.attributeName !== "data-run-status") continue;
+          if (r.oldValue === "running") g.sawRunning = true;
+        }
         if (document.body.getAttribute("data-run-status") === "running") g.sawRunning = true;
-      }).observe(document.body, { attributes: true });
+      }).observe(document.body, { attributes: true, attributeOldValue: true });
     });
     const sent = await fetch(`${server.url}/runs/${runId}/signals/approve`, {
       method: "POST",
