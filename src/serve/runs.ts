@@ -274,9 +274,9 @@ export class RunManager {
       settled: Promise.resolve(),
     };
     if (from) {
-      // The parked run's earlier times count from its own start; the continuation's from its own.
-      entry.t0 = undefined;
-      entry.wall0 = undefined;
+      // In flight again: out of the finished runs until it ends (then it is queued anew).
+      const k = this.finishedOrder.indexOf(meta.runId);
+      if (k >= 0) this.finishedOrder.splice(k, 1);
     }
     this.runs.set(meta.runId, entry);
     this.o.metrics.runStarted(meta.workflow, from ? "continued" : "started");
@@ -353,8 +353,11 @@ export class RunManager {
       const id = this.finishedOrder.shift();
       if (id === undefined) break;
       const e = this.runs.get(id);
+      // A run continued by a signal is in flight again (its end queues it anew).
+      if (e && !e.final) continue;
       if (e && e.log.listenerCount === 0) this.runs.delete(id);
-      if (this.o.pruneStore) {
+      // A parked run leaves memory but not the store: a signal may still come.
+      if (this.o.pruneStore && e?.final?.status !== "waiting") {
         void Promise.resolve()
           .then(async () => {
             await this.o.store.deleteRun?.(id);

@@ -306,3 +306,34 @@ describe("POST /runs/:id/signals/:name", () => {
     expect(list.runs.every((r) => r.status === "waiting")).toBe(true);
   });
 });
+
+describe("waiting runs and retainRuns", () => {
+  it("a parked run dropped from memory stays in the store and still takes its signal", async () => {
+    const small = await serve({ workflows: [approval, math], retainRuns: 1 });
+    try {
+      const post = async (wf: string, input: unknown): Promise<string> => {
+        const res = await fetch(`${small.url}/workflows/${wf}/runs`, {
+          method: "POST",
+          body: JSON.stringify({ input }),
+        });
+        return ((await res.json()) as { runId: string }).runId;
+      };
+      const runId = await post("approval", { title: "kept" });
+      expect((await waitForRun(small.url, runId)).status).toBe("waiting");
+      for (let i = 0; i < 3; i++) await waitForRun(small.url, await post("math", { a: i, b: 1 }));
+      expect(small.runs.retained).toBeLessThanOrEqual(2);
+      const res = await fetch(`${small.url}/runs/${runId}/signals/approve`, {
+        method: "POST",
+        body: JSON.stringify({ ok: true, by: "later" }),
+      });
+      expect(res.status).toBe(202);
+      await res.text();
+      expect(await waitForRun(small.url, runId)).toMatchObject({
+        status: "completed",
+        output: "draft of kept: approved by later",
+      });
+    } finally {
+      await small.close();
+    }
+  });
+});
