@@ -111,18 +111,15 @@ describe.skipIf(!chromiumFound)(`the live run page in headless Chromium (${CHROM
     expect(await body.getAttribute("data-run-status")).toBe("waiting");
     expect(await page.locator("#run-status").textContent()).toBe("waiting");
 
-    // Seen by the page while it happens: a flag set on the first "running" it shows.
-    await page.evaluate(() => {
-      const g = globalThis as unknown as { sawRunning?: boolean };
-      // Old values too: two changes in one task reach the observer together.
+    // Seen by the page while it happens: a flag set on the first "running" it shows (old values
+    // too: two changes in one task reach the observer together). Page code, as text: the tests
+    // are compiled without the DOM's types.
+    await page.evaluate(`
       new MutationObserver((records) => {
-        for (const r of records) {
-          if (r.attributeName !== "data-run-status") continue;
-          if (r.oldValue === "running") g.sawRunning = true;
-        }
-        if (document.body.getAttribute("data-run-status") === "running") g.sawRunning = true;
-      }).observe(document.body, { attributes: true, attributeOldValue: true });
-    });
+        for (const r of records) if (r.oldValue === "running") window.sawRunning = true;
+        if (document.body.getAttribute("data-run-status") === "running") window.sawRunning = true;
+      }).observe(document.body, { attributes: true, attributeFilter: ["data-run-status"], attributeOldValue: true });
+    `);
     const sent = await fetch(`${server.url}/runs/${runId}/signals/approve`, {
       method: "POST",
       headers: auth,
