@@ -61,6 +61,13 @@ export interface WorkflowEntry {
  * What the server needs of a distributed engine to run workflows on it: `redisEngine()` from
  * `weftjs/distributed` fits as is. The server starts runs on it, follows them by reading their
  * state (`inspect`) and cancels them; workers (`engine.worker`, `weft worker`) run the nodes.
+ *
+ * @example
+ * ```ts
+ * import { redisEngine, redisStore } from "weftjs/distributed";
+ * const engine = redisEngine({ connection: "redis://127.0.0.1:6379" });
+ * await serve({ workflows: [etl], engine, store: redisStore({ prefix: "weft:serve" }) });
+ * ```
  */
 export interface ServeEngine {
   start(wf: never, input: never, options: { runId: string }): Promise<{ runId: string }>;
