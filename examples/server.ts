@@ -7,10 +7,17 @@
  *   curl -N localhost:8080/runs/RUN_ID/events        # Server-Sent Events, live
  *   open http://localhost:8080/runs/RUN_ID/view      # the live run page
  *
+ * `expense_approval` waits for a decision; a run of it ends "waiting" until it is signalled:
+ *
+ *   curl -s -X POST localhost:8080/workflows/expense_approval/runs \
+ *        -H 'content-type: application/json' -d '{"input":{"claimId":"C-9","amount":120}}'
+ *   curl -s -X POST localhost:8080/runs/RUN_ID/signals/decision \
+ *        -H 'content-type: application/json' -d '{"approved":true,"by":"ann"}'
+ *
  * `npx tsx examples/server.ts --demo` starts the server on a free port, starts one run over HTTP,
  * prints its events as they stream, then the finished record, and stops.
  */
-import { dag } from "weftjs";
+import { dag, signal } from "weftjs";
 import { serve } from "weftjs/serve";
 import { etl } from "./etl.js";
 import { isMain } from "./main.js";
@@ -47,6 +54,25 @@ export const orderReport = dag<{ orderId: string; delayMs: number }>("order_repo
     { order: "fetch", total: "price" },
     ({ order, total }) =>
       `order ${order.id}: ${order.items.length} lines, total ${total.toFixed(2)}`,
+  )
+  .build();
+
+/** Waits (durably: no process is held) for a manager's decision on a claim, then books it. */
+export const expenseApproval = dag<{ claimId: string; amount: number }>("expense_approval")
+  .node("submit", { id: "input.claimId", amount: "input.amount" }, ({ id, amount }) => ({
+    id,
+    amount,
+  }))
+  .wait("decision", { claim: "submit" }, signal<{ approved: boolean; by: string }>(), {
+    timeoutMs: 7 * 24 * 3600_000,
+  })
+  .node(
+    "book",
+    { claim: "submit", approved: "decision.approved", by: "decision.by" },
+    ({ claim, approved, by }) =>
+      approved
+        ? `claim ${claim.id} (${claim.amount}) booked, approved by ${by}`
+        : `claim ${claim.id} returned by ${by}`,
   )
   .build();
 
@@ -97,10 +123,10 @@ if (isMain(import.meta.url)) {
     await demo();
   } else {
     const server = await serve({
-      workflows: [orderReport, etl],
+      workflows: [orderReport, expenseApproval, etl],
       port: Number(process.env.PORT ?? 8080),
     });
-    console.log(`serving order_report and customer_etl on ${server.url}`);
+    console.log(`serving order_report, expense_approval and customer_etl on ${server.url}`);
     process.once("SIGINT", () => void server.close());
   }
 }

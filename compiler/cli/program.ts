@@ -168,6 +168,10 @@ export async function runCli(argv: string[], io: CliIO = processIO): Promise<num
     .option("--audit <file>", "append the audit log (JSON lines) here instead of stderr")
     .option("--body-limit <bytes>", "largest request body")
     .option("--no-resume", "leave runs a crashed server left unfinished as 'interrupted'")
+    .option("--redis <url>", "run workflows on the distributed engine on this Redis")
+    .option("--prefix <prefix>", "key prefix on Redis (with --redis; default weft)")
+    .option("--no-worker", "with --redis: only enqueue; `weft worker` processes run the jobs")
+    .option("--concurrency <n>", "with --redis: jobs the in-process worker runs at once")
     .action(async (files: string[], opts) => {
       const { serveCommand } = await withPeer(
         "ts-morph",

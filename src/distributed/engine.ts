@@ -15,7 +15,7 @@ import { graphHash } from "../graph/hash.js";
 import { encodeValue } from "../run/codec.js";
 import type { RunOptions } from "../run/options.js";
 import { selectNodes } from "../run/partial.js";
-import type { FsmStatus, RunStatus } from "../run/types.js";
+import type { FsmStatus, InFlightRunRecord, RunRecord, RunStatus } from "../run/types.js";
 import { bullConnection, connect, type RedisConnection } from "./connection.js";
 import { allKeys, cancelChannel, doneChannel, QUEUE_NAME, runKeys } from "./keys.js";
 import { loadRun, readHeader } from "./load.js";
@@ -157,6 +157,22 @@ export interface RedisEngine {
   handle<I, S extends string, R>(machine: FsmMachine<I, S, R>, runId: string): FsmRunHandle<S, R>;
   /** The run's status; `undefined` when Redis has no such run (never started, or expired). */
   status(runId: string): Promise<DistributedRunStatus | undefined>;
+  /**
+   * The run as it is now, without waiting for it: while it runs, a record with status
+   * `"running"` and each node's status and times (results arrive with the final record); once
+   * it finished, its final record. A running state machine's record lists no visits yet.
+   * `undefined` when Redis has no such run. What progress displays (`weft serve`) poll.
+   *
+   * @example
+   * ```ts
+   * const now = await engine.inspect(etl, "nightly-1");
+   * now?.nodes.clean.status; // "pending" | "running" | "completed" | ...
+   * ```
+   */
+  inspect(
+    wf: { readonly kind: "dag" | "fsm"; readonly name: string },
+    runId: string,
+  ): Promise<RunRecord | InFlightRunRecord | undefined>;
   /**
    * Cancels a run: once this resolves no node of it starts; in-flight nodes see `ctx.signal`
    * abort. `false` when the run already finished (or was cancelled); throws for an unknown run.
@@ -437,6 +453,45 @@ export function redisEngine(options: RedisEngineOptions = {}): RedisEngine {
       if (head.refused !== undefined) out.refused = head.refused;
       if (visits !== undefined) out.visits = visits;
       return out;
+    },
+
+    async inspect(wf, runId) {
+      const keys = runKeys(prefix, runId);
+      if (wf.kind === "fsm") {
+        const head = await readHeader(scripts().redis, keys);
+        if (!head) return undefined;
+        if (head.status !== "running") {
+          return (await fsmHandle(defOf(wf), runId).result()).toJSON();
+        }
+        return {
+          runId,
+          workflow: head.workflow,
+          status: "running",
+          nodes: {},
+          metrics: {
+            totalMs: Date.now() - Number(head.startedAt),
+            nodeMs: {},
+            executed: 0,
+            skipped: 0,
+            failed: 0,
+            order: [],
+          },
+          errors: [],
+        };
+      }
+      const p = preparedOf(wf as never);
+      const loaded = await loadRun(scripts().redis, keys, p, runId);
+      if (!loaded) return undefined;
+      const record = new DagRunResult(p, loaded.state, wf.name, loaded.input).toJSON();
+      if (loaded.status !== "running") return record;
+      // Results come with the final record; a running record has statuses and times only.
+      const nodes: InFlightRunRecord["nodes"] = {};
+      for (const [name, n] of Object.entries(record.nodes)) {
+        const { result: _result, ...rest } = n;
+        nodes[name] = rest;
+      }
+      const { output: _output, ...rest } = record;
+      return { ...rest, nodes, status: "running" };
     },
 
     async cancel(runId) {

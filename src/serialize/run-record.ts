@@ -30,11 +30,16 @@ const status = oneOf(
   "stopped",
   "terminal",
   "max-cycles",
+  "waiting",
 );
 
 const nodeRecord = object(
   [
-    ["status", oneOf("pending", "running", "completed", "skipped", "failed"), "required"],
+    [
+      "status",
+      oneOf("pending", "running", "completed", "skipped", "failed", "waiting"),
+      "required",
+    ],
     ["startMs", num(0)],
     ["endMs", num(0)],
     ["ms", num(0)],
@@ -80,6 +85,19 @@ const runRecordShape: Check<Record<string, unknown>> = object(
       "required",
     ],
     ["history", arrayOf(name)],
+    [
+      "waiting",
+      arrayOf(
+        object(
+          [
+            ["node", name, "required"],
+            ["since", num(0), "required"],
+            ["deadline", num(0)],
+          ],
+          "a parked wait",
+        ),
+      ),
+    ],
   ],
   "a run record",
 );

@@ -78,6 +78,8 @@ export function createServeApp(options: ServeOptions): ServeApp {
     pruneStore: ownStore,
     callbackAttempts: options.callbackAttempts ?? 3,
     callbackTimeoutMs: options.callbackTimeoutMs ?? 10_000,
+    ...(options.engine ? { engine: options.engine } : {}),
+    pollMs: options.pollMs ?? 100,
   });
   const tokens = tokenList(options.token);
   const report = options.onError ?? ((err: unknown) => console.error("weft serve:", err));
@@ -128,10 +130,10 @@ export function createServeApp(options: ServeOptions): ServeApp {
     c.json({
       workflows: [...workflows.values()].map((w) => ({
         name: w.name,
-        kind: w.workflow.graph.kind,
-        nodes: w.workflow.graph.nodes.length,
-        ...(w.workflow.graph.doc ? { doc: w.workflow.graph.doc } : {}),
-        ...(w.workflow.graph.input?.type ? { inputType: w.workflow.graph.input.type } : {}),
+        kind: w.graph.kind,
+        nodes: w.graph.nodes.length,
+        ...(w.graph.doc ? { doc: w.graph.doc } : {}),
+        ...(w.graph.input?.type ? { inputType: w.graph.input.type } : {}),
         inputSchema: w.schema ?? null,
       })),
     }),
@@ -152,7 +154,7 @@ export function createServeApp(options: ServeOptions): ServeApp {
     const w = workflowOf(c);
     let svg = svgCache.get(w.name);
     if (!svg) {
-      svg = toSvg(w.workflow.graph);
+      svg = toSvg(w.graph);
       svgCache.set(w.name, svg);
     }
     return c.body(await svg, 200, { "content-type": "image/svg+xml; charset=utf-8" });
@@ -160,7 +162,7 @@ export function createServeApp(options: ServeOptions): ServeApp {
 
   app.get("/workflows/:name/diagram.mmd", (c) => {
     const w = workflowOf(c);
-    return c.body(toMermaid(w.workflow.graph), 200, {
+    return c.body(toMermaid(w.graph), 200, {
       "content-type": "text/vnd.mermaid; charset=utf-8",
     });
   });
@@ -275,11 +277,42 @@ export function createServeApp(options: ServeOptions): ServeApp {
 
   app.post("/runs/:id/cancel", sizeGuard, async (c) => {
     const id = runIdOf(c);
-    const outcome = runs.cancel(id, clientOf(c));
+    const outcome = await runs.cancel(id, clientOf(c));
     if (outcome === "cancelling") return c.json({ runId: id, status: "cancelling" }, 202);
     const record = await runs.record(id);
     if (!record) throw unknownRun(id);
     throw new HttpError(409, `run '${id}' is not in flight here (status ${record.status})`);
+  });
+
+  app.post("/runs/:id/signals/:name", sizeGuard, async (c) => {
+    const id = runIdOf(c);
+    const name = c.req.param("name") ?? "";
+    const text = await c.req.text();
+    let payload: unknown;
+    try {
+      payload = text.trim() === "" ? null : JSON.parse(text);
+    } catch (err) {
+      throw new HttpError(
+        400,
+        `malformed JSON body (the signal's payload): ${err instanceof Error ? err.message : "cannot parse"}`,
+      );
+    }
+    const out = await runs.signal(id, name, payload, clientOf(c));
+    switch (out.kind) {
+      case "unknown":
+        throw unknownRun(id);
+      case "invalid":
+        throw new HttpError(400, out.message, out.problems);
+      case "conflict":
+      case "timed-out":
+        return c.json(
+          { error: out.message, runId: id, status: out.status, waitingFor: out.waitingFor },
+          409,
+        );
+      case "signalled":
+        c.header("location", `/runs/${id}`);
+        return c.json({ runId: id, status: out.status, signal: name }, 202);
+    }
   });
 
   app.get("/runs/:id/events", async (c) => {
@@ -343,7 +376,7 @@ export function createServeApp(options: ServeOptions): ServeApp {
       );
     const token = c.req.query("access_token");
     const eventsUrl = `./events${token !== undefined ? `?access_token=${encodeURIComponent(token)}` : ""}`;
-    const html = await toHtml(w.workflow.graph, {
+    const html = await toHtml(w.graph, {
       run: record,
       title: `${w.name} · ${id}`,
       live: { eventsUrl },

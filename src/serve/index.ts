@@ -14,5 +14,13 @@ export { serve, type ListenOptions, type WeftServer } from "./server.js";
 export type { InputProblem } from "./input.js";
 export type { LoggedEvent } from "./event-log.js";
 export type { CallbackResult } from "./callbacks.js";
-export type { RunListItem, RunManager, RunMeta, ServedStatus, Client } from "./runs.js";
+export type {
+  RunListItem,
+  RunManager,
+  RunMeta,
+  ServedStatus,
+  Client,
+  SignalOutcome,
+  WaitingSignal,
+} from "./runs.js";
 export type * from "./types.js";

@@ -19,6 +19,12 @@ export class ServeMetrics {
     labelNames: ["workflow", "status"],
     registers: [this.registry],
   });
+  private readonly signalled = new Counter({
+    name: "weft_runs_signalled_total",
+    help: "Signals that continued a waiting run, by workflow.",
+    labelNames: ["workflow"],
+    registers: [this.registry],
+  });
   private readonly inFlight = new Gauge({
     name: "weft_runs_in_flight",
     help: "Runs started and not yet finished, by workflow.",
@@ -45,13 +51,20 @@ export class ServeMetrics {
     registers: [this.registry],
   });
 
-  runStarted(workflow: string): void {
-    this.started.inc({ workflow });
+  /** A run goes; a waiting run continued by a signal counts as signalled, not started again. */
+  runStarted(workflow: string, how: "started" | "continued" = "started"): void {
+    if (how === "started") this.started.inc({ workflow });
+    else this.signalled.inc({ workflow });
     this.inFlight.inc({ workflow });
   }
 
   runFinished(workflow: string, status: string): void {
     this.finished.inc({ workflow, status });
+    this.inFlight.dec({ workflow });
+  }
+
+  /** The server stopped following a run that goes on elsewhere (an engine run, at close). */
+  runDetached(workflow: string): void {
     this.inFlight.dec({ workflow });
   }
 

@@ -7,14 +7,18 @@
  * event log when it ends, so both can be read after a restart. Live event logs are kept in memory.
  */
 import { createHash, randomUUID } from "node:crypto";
-import type { InFlightRunRecord, RunEvent, RunRecord } from "../run/types.js";
+import type { InFlightRunRecord, RunEvent, RunRecord, WaitingNode } from "../run/types.js";
 import type { StoredRun } from "../run/store/types.js";
+import { graphHash } from "../graph/hash.js";
+import { loadWaits } from "../run/waits.js";
 import { parseRunRecord, runRecordToJson } from "../serialize/run-record.js";
 import { deliverCallback, type CallbackResult } from "./callbacks.js";
+import { Detached, followEngineRun } from "./engine-runs.js";
 import { EventLog, type LoggedEvent } from "./event-log.js";
+import type { InputProblem } from "./input.js";
 import type { ServeMetrics } from "./metrics.js";
 import type { Served } from "./workflows.js";
-import type { AuditEntry, ServeStore } from "./types.js";
+import type { AuditEntry, ServeEngine, ServeStore } from "./types.js";
 
 /** What the server remembers about a run besides its record. */
 export interface RunMeta {
@@ -54,6 +58,8 @@ interface Entry {
   finalJson?: string;
   settled: Promise<void>;
   callback?: CallbackResult;
+  /** Run on the distributed engine: this server follows it, the workers run it. */
+  onEngine?: true;
 }
 
 /** Who asks: the token's name and, when known, the client's address and user agent. */
@@ -65,6 +71,29 @@ export interface Client {
 
 /** Why a start was refused. */
 export class IdempotencyConflict extends Error {}
+
+/** A signal wait a run is parked on, as `GET /runs/:id` lists it (`waitingFor`). */
+export interface WaitingSignal {
+  /** The wait node (a state machine: the wait's name). */
+  node: string;
+  /** The name to signal: `POST /runs/:id/signals/:signal`. */
+  signal: string;
+  /** When the wait began (ISO 8601). */
+  since: string;
+  /** When it times out (ISO 8601), if it has a deadline. */
+  deadline?: string;
+}
+
+/** What became of a signal request. */
+export type SignalOutcome =
+  | { kind: "signalled"; runId: string; status: "running" }
+  | { kind: "unknown" }
+  /** Refused and nothing changed: the run is not waiting for this signal. */
+  | { kind: "conflict"; message: string; status: string; waitingFor: WaitingSignal[] }
+  /** The payload does not match the wait's schema; nothing changed. */
+  | { kind: "invalid"; message: string; problems: InputProblem[] }
+  /** The deadline passed before the signal: the timeout fires instead (the run goes on). */
+  | { kind: "timed-out"; message: string; status: "running"; waitingFor: WaitingSignal[] };
 
 const RUN_KEY = (id: string): string => `weft-serve:run:${id}`;
 const META_KEY = (id: string): string => `weft-serve:meta:${id}`;
@@ -87,6 +116,9 @@ export interface RunManagerOptions {
   pruneStore: boolean;
   callbackAttempts: number;
   callbackTimeoutMs: number;
+  /** Runs go to this engine instead of running in this process. */
+  engine?: ServeEngine;
+  pollMs: number;
 }
 
 export class RunManager {
@@ -94,7 +126,11 @@ export class RunManager {
   private readonly finishedOrder: string[] = [];
   private readonly idempotency = new Map<string, { runId: string; hash: string }>();
   private readonly closing = new AbortController();
+  /** Aborted when the server closes: it stops following engine runs (they go on). */
+  private readonly detaching = new AbortController();
   private readonly callbacks = new Set<Promise<void>>();
+  /** Runs a signal request is being applied to (one at a time per run). */
+  private readonly signalling = new Set<string>();
   private finishedTotal = 0;
 
   constructor(private readonly o: RunManagerOptions) {}
@@ -162,7 +198,22 @@ export class RunManager {
       await this.o.store.saveSnapshot?.(key, { runId, hash });
     }
     await this.o.store.saveSnapshot?.(META_KEY(runId), meta);
-    this.launch(served, meta, (opts) => served.workflow.run(input as never, opts));
+    const engine = this.o.engine;
+    if (engine) {
+      // The store indexes the server's engine runs (listing, following them after a restart);
+      // their state is the engine's.
+      await this.o.store.beginRun({
+        runId,
+        workflow: served.name,
+        graphHash: graphHash(served.workflow.graph),
+        input,
+        startedAt: meta.startedAt,
+        status: "running",
+      });
+      this.follow(served, meta, { input });
+    } else {
+      this.launch(served, meta, (opts) => served.workflow.run(input as never, opts));
+    }
     this.o.audit({
       at: new Date(meta.startedAt).toISOString(),
       action: "run.start",
@@ -174,10 +225,29 @@ export class RunManager {
     return { runId, repeated: false };
   }
 
+  /** Starts (with `start`) or follows an engine run. */
+  private follow(served: Served, meta: RunMeta, start?: { input: unknown }): void {
+    const engine = this.o.engine!;
+    this.launch(served, meta, (opts) =>
+      followEngineRun(engine, served.workflow, opts, {
+        ...(start ? { start } : {}),
+        detach: this.detaching.signal,
+        pollMs: this.o.pollMs,
+      }),
+    );
+    this.runs.get(meta.runId)!.onEngine = true;
+  }
+
+  /**
+   * Runs `go` as run `meta.runId`: its events go to the run's log (SSE, the live page), metrics
+   * and the live record; its end to the store and the callback. `from` continues a parked run:
+   * its log goes on (event ids keep counting) and its live record starts from the parked one.
+   */
   private launch(
     served: Served,
     meta: RunMeta,
     go: (opts: Parameters<Served["workflow"]["run"]>[1]) => Promise<{ toJSON(): RunRecord }>,
+    from?: { log: EventLog; record: RunRecord | InFlightRunRecord; signalled?: string },
   ): void {
     const controller = new AbortController();
     const live: InFlightRunRecord = {
@@ -188,18 +258,28 @@ export class RunManager {
       metrics: { totalMs: 0, nodeMs: {}, executed: 0, skipped: 0, failed: 0, order: [] },
       errors: [],
     };
-    if (served.workflow.kind === "dag") {
-      for (const n of served.workflow.graph.nodes) live.nodes[n.name] = { status: "pending" };
+    if (from) {
+      const { waiting: _parked, ...rest } = from.record;
+      Object.assign(live, structuredClone({ ...rest, status: "running" }));
+      const n = from.signalled === undefined ? undefined : live.nodes[from.signalled];
+      if (n) live.nodes[from.signalled!] = { ...n, status: "completed" };
+    } else if (served.workflow.kind === "dag") {
+      for (const n of served.graph.nodes) live.nodes[n.name] = { status: "pending" };
     }
     const entry: Entry = {
       meta,
-      log: new EventLog(),
+      log: from?.log ?? new EventLog(),
       controller,
       live,
       settled: Promise.resolve(),
     };
+    if (from) {
+      // In flight again: out of the finished runs until it ends (then it is queued anew).
+      const k = this.finishedOrder.indexOf(meta.runId);
+      if (k >= 0) this.finishedOrder.splice(k, 1);
+    }
     this.runs.set(meta.runId, entry);
-    this.o.metrics.runStarted(meta.workflow);
+    this.o.metrics.runStarted(meta.workflow, from ? "continued" : "started");
     const onEvent = (e: RunEvent): void => {
       entry.log.append(e);
       this.o.metrics.event(meta.workflow, e);
@@ -218,25 +298,34 @@ export class RunManager {
     }
     entry.settled = promise.then(
       (result) => this.finish(entry, result.toJSON()),
-      (err: unknown) => this.finish(entry, failedRecord(entry, err)),
+      (err: unknown) => {
+        if (!(err instanceof Detached)) return this.finish(entry, failedRecord(entry, err));
+        // The server closes; the run goes on, and the next server follows it.
+        entry.controller = undefined;
+        entry.log.end();
+        this.o.metrics.runDetached(meta.workflow);
+      },
     );
   }
 
   private async finish(entry: Entry, record: RunRecord): Promise<void> {
     entry.final = record;
-    entry.finalJson = recordJson(record);
+    const plain = recordJson(record);
+    entry.finalJson = this.withWaits(plain, record);
     entry.live = undefined;
     entry.controller = undefined;
     entry.meta.finishedAt = Date.now();
-    entry.log.end();
+    // A parked run is not over: its event streams stay open for what a signal brings.
+    if (record.status !== "waiting") entry.log.end();
     this.finishedTotal++;
     this.o.metrics.runFinished(entry.meta.workflow, record.status);
     const snapshot: FinishedSnapshot = {
       meta: entry.meta,
-      record: entry.finalJson,
+      record: plain,
       events: entry.log.events,
     };
     try {
+      if (entry.onEngine) await this.o.store.finishRun(entry.meta.runId, record.status);
       await this.o.store.saveSnapshot?.(RUN_KEY(entry.meta.runId), snapshot);
       await this.o.store.deleteSnapshot?.(META_KEY(entry.meta.runId));
     } catch {
@@ -245,7 +334,7 @@ export class RunManager {
     this.finishedOrder.push(entry.meta.runId);
     this.evict();
     const url = entry.meta.callbackUrl;
-    if (url !== undefined) {
+    if (url !== undefined && record.status !== "waiting") {
       const body = entry.finalJson;
       const p = deliverCallback(url, body, entry.meta.runId, {
         attempts: this.o.callbackAttempts,
@@ -264,8 +353,11 @@ export class RunManager {
       const id = this.finishedOrder.shift();
       if (id === undefined) break;
       const e = this.runs.get(id);
+      // A run continued by a signal is in flight again (its end queues it anew).
+      if (e && !e.final) continue;
       if (e && e.log.listenerCount === 0) this.runs.delete(id);
-      if (this.o.pruneStore) {
+      // A parked run leaves memory but not the store: a signal may still come.
+      if (this.o.pruneStore && e?.final?.status !== "waiting") {
         void Promise.resolve()
           .then(async () => {
             await this.o.store.deleteRun?.(id);
@@ -276,6 +368,151 @@ export class RunManager {
     }
   }
 
+  /**
+   * Sends signal `name` with `payload` to a waiting run: checks first, against the store's own
+   * record of the run's waits, that the run waits for it (a refused signal changes nothing),
+   * then continues the run like any other (events, live page, metrics, callback).
+   */
+  async signal(
+    runId: string,
+    name: string,
+    payload: unknown,
+    client: Client,
+  ): Promise<SignalOutcome> {
+    if (this.signalling.has(runId)) {
+      const record = await this.record(runId);
+      if (!record) return { kind: "unknown" };
+      return {
+        kind: "conflict",
+        message: `run '${runId}' is being signalled by another request; try again`,
+        status: record.status,
+        waitingFor: [],
+      };
+    }
+    this.signalling.add(runId);
+    try {
+      return await this.trySignal(runId, name, payload, client);
+    } finally {
+      this.signalling.delete(runId);
+    }
+  }
+
+  private async trySignal(
+    runId: string,
+    name: string,
+    payload: unknown,
+    client: Client,
+  ): Promise<SignalOutcome> {
+    const record = await this.record(runId);
+    if (!record) return { kind: "unknown" };
+    const served = this.o.workflows.get(record.workflow);
+    const conflict = (why: string, waits: WaitingNode[] = []): SignalOutcome => {
+      const waitingFor = served ? signalWaits(served, waits) : [];
+      const on = waitingFor.length
+        ? `it waits for ${waitingFor.map((w) => `'${w.signal}'`).join(", ")}`
+        : "it waits for no signal";
+      return {
+        kind: "conflict",
+        message: `cannot signal '${name}' to run '${runId}' (workflow '${record.workflow}', status ${record.status}): ${why}; ${on}`,
+        status: record.status,
+        waitingFor,
+      };
+    };
+    if (record.status !== "waiting") return conflict("the run is not waiting");
+    if (!served) return conflict(`its workflow '${record.workflow}' is not served here`);
+    const wf = served.workflow;
+    if (typeof wf.signal !== "function") return conflict("its workflow takes no signals");
+    // The store is the authority on what the run waits for (the record may be older).
+    let waits: WaitingNode[];
+    try {
+      const stored = await this.o.store.loadRun(runId);
+      if (stored?.status !== "waiting") {
+        return conflict(`the store has it as '${stored?.status ?? "unknown"}'`);
+      }
+      waits = (await loadWaits(this.o.store, runId, record.workflow)).waiting;
+    } catch (err) {
+      return conflict(err instanceof Error ? err.message : String(err));
+    }
+    const wait = signalWaits(served, waits).find((w) => w.signal === name);
+    if (!wait) return conflict(`it is not waiting for '${name}'`, waits);
+    const problems = served.checkSignal(name, payload);
+    if (problems.length > 0) {
+      return {
+        kind: "invalid",
+        message: `invalid payload for signal '${name}' of workflow '${served.name}'; nothing was applied: ${problems.map((p) => `${p.path}: ${p.message}`).join("; ")}`,
+        problems,
+      };
+    }
+    const prev = (await this.hydrate(runId)) ?? this.runs.get(runId);
+    if (!prev?.final || prev.controller) return conflict("the run is in flight");
+    const meta: RunMeta = { ...prev.meta };
+    delete meta.finishedAt;
+    await this.o.store.saveSnapshot?.(META_KEY(runId), meta);
+    const from = { log: prev.log, record: prev.final };
+    if (wait.deadline !== undefined && Date.now() >= Date.parse(wait.deadline)) {
+      // Too late: the timeout fires now (the run goes on along its timeout path).
+      const resume = wf.resume;
+      if (typeof resume === "function") {
+        this.launch(served, meta, (opts) => resume.call(wf, runId, opts), from);
+      }
+      return {
+        kind: "timed-out",
+        message: `cannot signal '${name}' to run '${runId}' (workflow '${record.workflow}'): its wait timed out at ${wait.deadline}, so the timeout fires instead`,
+        status: "running",
+        waitingFor: [wait],
+      };
+    }
+    const value = served.prepareSignal(name, payload);
+    const signal = wf.signal.bind(wf);
+    this.launch(served, meta, (opts) => signal(runId, name as never, value as never, opts), {
+      ...from,
+      signalled: name,
+    });
+    this.o.audit({
+      at: new Date().toISOString(),
+      action: "run.signal",
+      runId,
+      workflow: served.name,
+      signal: name,
+      ...client,
+    });
+    return { kind: "signalled", runId, status: "running" };
+  }
+
+  /**
+   * The entry of a run that is not held in memory but parked (its snapshot says `"waiting"`):
+   * loaded with an open event log, so followers see what a signal brings.
+   */
+  private async hydrate(runId: string): Promise<Entry | undefined> {
+    if (this.runs.has(runId)) return this.runs.get(runId);
+    const snap = await this.loadSnapshot<FinishedSnapshot>(RUN_KEY(runId));
+    if (!snap || this.runs.has(runId)) return this.runs.get(runId);
+    const final = parseRunRecord(snap.record);
+    const parked = final.status === "waiting";
+    const entry: Entry = {
+      meta: snap.meta,
+      log: new EventLog(snap.events, !parked),
+      final,
+      finalJson: this.withWaits(snap.record, final),
+      settled: Promise.resolve(),
+    };
+    if (parked) {
+      this.runs.set(runId, entry);
+      this.finishedOrder.push(runId);
+      this.evict();
+    }
+    return entry;
+  }
+
+  /** The record text with `waitingFor` (the signals a parked run waits for) added. */
+  private withWaits(text: string, record: RunRecord): string {
+    if (record.status !== "waiting") return text;
+    const served = this.o.workflows.get(record.workflow);
+    const data = JSON.parse(text) as Record<string, unknown>;
+    data.waitingFor = served ? signalWaits(served, record.waiting ?? []) : [];
+    return `${JSON.stringify(data, null, 2)}\n`;
+  }
+
   /** Resumes runs the store has as started and unfinished (a previous process stopped). */
   async resumeInterrupted(): Promise<string[]> {
     const rows = (await this.o.store.listRuns?.({ status: "running" })) ?? [];
@@ -284,22 +521,40 @@ export class RunManager {
       if (this.runs.has(row.runId)) continue;
       const served = this.o.workflows.get(row.workflow);
       const wf = served?.workflow;
-      if (!served || !wf || typeof wf.resume !== "function") continue;
+      if (!served || !wf || (!this.o.engine && typeof wf.resume !== "function")) continue;
       const meta = (await this.loadSnapshot<RunMeta>(META_KEY(row.runId))) ?? {
         runId: row.runId,
         workflow: row.workflow,
         startedAt: row.startedAt,
         actor: "unknown",
       };
-      this.launch(served, meta, (opts) => wf.resume!(row.runId, opts));
+      // An engine run went on without a server: follow it again. A local one is resumed.
+      if (this.o.engine) this.follow(served, meta);
+      else this.launch(served, meta, (opts) => wf.resume!(row.runId, opts));
       resumed.push(row.runId);
     }
     return resumed;
   }
 
   /** Cancels a run in flight: `"cancelling"`, or why not. */
-  cancel(runId: string, client: Client): "cancelling" | "unknown" | "ended" {
+  async cancel(runId: string, client: Client): Promise<"cancelling" | "unknown" | "ended"> {
     const e = this.runs.get(runId);
+    if (!e && this.o.engine) {
+      // An engine run another server follows: the engine cancels it for everyone.
+      const row = await this.o.store.loadRun(runId);
+      if (!row) return "unknown";
+      if (row.status !== "running" || !(await this.o.engine.cancel(runId).catch(() => false))) {
+        return "ended";
+      }
+      this.o.audit({
+        at: new Date().toISOString(),
+        action: "run.cancel",
+        runId,
+        workflow: row.workflow,
+        ...client,
+      });
+      return "cancelling";
+    }
     if (!e) return "unknown";
     if (e.final || !e.controller) return "ended";
     e.controller.abort(new Error(`cancelled by ${client.actor}`));
@@ -323,10 +578,10 @@ export class RunManager {
     const e = this.runs.get(runId);
     if (e?.finalJson !== undefined) return e.finalJson;
     if (e?.live) return recordJson(snapshotLive(e));
-    const snap = await this.loadSnapshot<FinishedSnapshot>(RUN_KEY(runId));
-    if (snap) return snap.record;
+    const held = await this.hydrate(runId);
+    if (held?.finalJson !== undefined) return held.finalJson;
     const stored = await this.o.store.loadRun(runId);
-    return stored ? recordJson(fromJournal(stored)) : undefined;
+    return stored ? recordJson(await this.fromStore(stored)) : undefined;
   }
 
   /** The run record as data, or `undefined`. */
@@ -334,20 +589,30 @@ export class RunManager {
     const e = this.runs.get(runId);
     if (e?.final) return e.final;
     if (e?.live) return snapshotLive(e);
-    const snap = await this.loadSnapshot<FinishedSnapshot>(RUN_KEY(runId));
-    if (snap) return parseRunRecord(snap.record);
+    const held = await this.hydrate(runId);
+    if (held?.final) return held.final;
     const stored = await this.o.store.loadRun(runId);
-    return stored ? fromJournal(stored) : undefined;
+    return stored ? this.fromStore(stored) : undefined;
   }
 
   /** The run's event log (ended for runs that are over), or `undefined` for an unknown run. */
   async events(runId: string): Promise<EventLog | undefined> {
     const e = this.runs.get(runId);
     if (e) return e.log;
-    const snap = await this.loadSnapshot<FinishedSnapshot>(RUN_KEY(runId));
-    if (snap) return new EventLog(snap.events, true);
+    const held = await this.hydrate(runId);
+    if (held) return held.log;
     const stored = await this.o.store.loadRun(runId);
     return stored ? new EventLog([], true) : undefined;
+  }
+
+  /** A run this server holds nothing of in memory: the engine's state, else the journal's. */
+  private async fromStore(stored: StoredRun): Promise<RunRecord | InFlightRunRecord> {
+    const served = this.o.workflows.get(stored.workflow);
+    if (this.o.engine && served) {
+      const now = await this.o.engine.inspect(served.workflow, stored.runId).catch(() => undefined);
+      if (now) return now;
+    }
+    return fromJournal(stored);
   }
 
   /** Runs in the store and in memory, newest first. */
@@ -363,7 +628,9 @@ export class RunManager {
       byId.set(r.runId, {
         runId: r.runId,
         workflow: r.workflow,
-        status: r.status === "running" ? "interrupted" : (r.status as ServedStatus),
+        // Engine runs go on without a server; a local run without one was cut short.
+        status:
+          r.status === "running" && !this.o.engine ? "interrupted" : (r.status as ServedStatus),
         startedAt: new Date(r.startedAt).toISOString(),
         ...(r.finishedAt !== undefined ? { finishedAt: new Date(r.finishedAt).toISOString() } : {}),
       });
@@ -397,9 +664,11 @@ export class RunManager {
    */
   async close(): Promise<void> {
     const pending: Promise<void>[] = [];
+    this.detaching.abort();
     for (const e of this.runs.values()) {
       if (e.controller && !e.final) {
-        e.controller.abort(new Error("the server is closing"));
+        // Engine runs are left to the workers; local ones are cancelled.
+        if (!e.onEngine) e.controller.abort(new Error("the server is closing"));
         pending.push(e.settled);
       }
     }
@@ -413,6 +682,22 @@ export class RunManager {
     const s = await this.o.store.loadSnapshot?.(key);
     return s ? (s.value as T) : undefined;
   }
+}
+
+/** The signal waits among a run's parked waits (a DAG's sleeps take no signal). */
+function signalWaits(served: Served, waits: readonly WaitingNode[]): WaitingSignal[] {
+  const graph = served.graph;
+  return waits
+    .filter(
+      (w) =>
+        graph.kind !== "dag" || graph.nodes.find((n) => n.name === w.node)?.wait?.for === "signal",
+    )
+    .map((w) => ({
+      node: w.node,
+      signal: w.node,
+      since: new Date(w.since).toISOString(),
+      ...(w.deadline !== undefined ? { deadline: new Date(w.deadline).toISOString() } : {}),
+    }));
 }
 
 /** Updates a live record from one event. */
@@ -459,6 +744,12 @@ function track(entry: Entry, e: RunEvent): void {
     case "node-skip":
       live.nodes[e.node] = { status: "skipped", skipReason: e.reason };
       live.metrics.skipped++;
+      break;
+    case "run-signalled":
+      live.nodes[e.node] = { ...live.nodes[e.node], status: "completed" };
+      break;
+    case "run-waiting":
+      for (const w of e.waiting) live.nodes[w.node] = { ...live.nodes[w.node], status: "waiting" };
       break;
     default:
       break;

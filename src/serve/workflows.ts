@@ -6,10 +6,15 @@ import type { ServableWorkflow, WorkflowEntry } from "./types.js";
 export interface Served {
   name: string;
   workflow: ServableWorkflow;
+  /** The graph shown (the compiler's when given, else the workflow's). */
+  graph: ServableWorkflow["graph"];
   /** The input JSON Schema, when known. */
   schema?: object;
   check(input: unknown): InputProblem[];
   prepare(input: unknown): unknown;
+  /** Problems of a signal payload for wait `name` (none when the wait has no schema). */
+  checkSignal(name: string, payload: unknown): InputProblem[];
+  prepareSignal(name: string, payload: unknown): unknown;
 }
 
 function isEntry(w: ServableWorkflow | WorkflowEntry): w is WorkflowEntry {
@@ -31,7 +36,8 @@ export function servedWorkflows(
       );
     }
     if (out.has(name)) throw new TypeError(`serve: two workflows are named '${name}'`);
-    const fromGraph = wf.graph.input?.schema;
+    const graph = entry.graph ?? wf.graph;
+    const fromGraph = graph.input?.schema;
     const schema =
       entry.inputSchema ??
       (typeof fromGraph === "object" && fromGraph !== null ? fromGraph : undefined);
@@ -46,7 +52,31 @@ export function servedWorkflows(
       }
     }
     const prepare = entry.prepareInput ?? ((x: unknown) => x);
-    out.set(name, { name, workflow: wf, ...(schema ? { schema } : {}), check, prepare });
+    const signalCheckers = new Map<string, (payload: unknown) => InputProblem[]>();
+    for (const [wait, s] of Object.entries(entry.signalSchemas ?? {})) {
+      try {
+        const checkPayload = inputChecker(s);
+        // The checker names paths from `input`; a payload's problems read better from `payload`.
+        signalCheckers.set(wait, (payload) =>
+          checkPayload(payload).map((p) => ({ ...p, path: p.path.replace(/^input/, "payload") })),
+        );
+      } catch (err) {
+        throw new TypeError(
+          `serve: the payload schema of wait '${wait}' of workflow '${name}' is not a usable JSON Schema: ${err instanceof Error ? err.message : String(err)}`,
+        );
+      }
+    }
+    const prepareSignal = entry.prepareSignal ?? ((_n: string, x: unknown) => x);
+    out.set(name, {
+      name,
+      workflow: wf,
+      graph,
+      ...(schema ? { schema } : {}),
+      check,
+      prepare,
+      checkSignal: (wait, payload) => signalCheckers.get(wait)?.(payload) ?? [],
+      prepareSignal,
+    });
   });
   return out;
 }

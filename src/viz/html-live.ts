@@ -13,8 +13,8 @@ export const LIVE_SCRIPT = `
   var page = window.weftPage;
   var data = page.data;
   var colors = live.colors;
-  var t0 = null, total = 0, nodes = {};
-  var kinds = ["run-start", "node-start", "node-complete", "node-retry", "node-skip", "node-fail", "progress", "run-complete"];
+  var t0 = null, total = 0, nodes = {}, resumed = false;
+  var kinds = ["run-start", "node-start", "node-complete", "node-retry", "node-skip", "node-fail", "progress", "run-waiting", "run-signalled", "run-complete"];
   function paint(path, status) {
     var c = colors[status];
     document.querySelectorAll("#diagram g[data-node]").forEach(function (g) {
@@ -71,8 +71,11 @@ export const LIVE_SCRIPT = `
   }
   function on(ev) {
     var at = ev.at;
-    if (ev.type === "run-start" || t0 === null) t0 = at;
-    var ms = at - t0;
+    // A signalled run starts again (maybe days later, in another process): its times go on
+    // from where the parked part left off.
+    if (ev.type === "run-signalled") resumed = true;
+    else if (ev.type === "run-start" || t0 === null) { t0 = resumed ? at - total : at; resumed = false; }
+    var ms = resumed || t0 === null ? total : at - t0;
     if (ms > total) total = ms;
     var n;
     switch (ev.type) {
@@ -89,19 +92,29 @@ export const LIVE_SCRIPT = `
         paint(ev.node, "failed"); break;
       case "node-skip":
         node(ev.node).status = "skipped"; paint(ev.node, "skipped"); break;
+      case "run-waiting":
+        (ev.waiting || []).forEach(function (w) { node(w.node).status = "waiting"; paint(w.node, "waiting"); });
+        break;
+      case "run-signalled":
+        n = node(ev.node); n.status = "completed"; paint(ev.node, "completed");
+        var rs = document.getElementById("run-status");
+        if (rs) { rs.textContent = "running"; rs.className = "badge status-running"; }
+        document.body.setAttribute("data-run-status", "running");
+        break;
       case "run-complete":
-        total = ev.ms;
+        if (ev.ms > total) total = ev.ms;
         var st = document.getElementById("run-status");
         if (st) {
           st.textContent = ev.status;
-          st.className = "badge status-" + (ev.status === "completed" || ev.status === "stopped" || ev.status === "terminal" ? "completed" : ev.status === "failed" ? "failed" : "skipped");
+          st.className = "badge status-" + (ev.status === "completed" || ev.status === "stopped" || ev.status === "terminal" ? "completed" : ev.status === "failed" ? "failed" : ev.status === "waiting" ? "waiting" : "skipped");
         }
         var counts = { completed: 0, skipped: 0, failed: 0 };
         Object.keys(nodes).forEach(function (k) { if (counts[nodes[k].status] !== undefined) counts[nodes[k].status]++; });
         var sum = document.getElementById("run-summary");
-        if (sum) sum.textContent = "run " + ev.runId + " \u00b7 " + Math.round(ev.ms * 10) / 10 + " ms \u00b7 " + counts.completed + " executed, " + counts.skipped + " skipped, " + counts.failed + " failed";
+        if (sum) sum.textContent = "run " + ev.runId + " \u00b7 " + Math.round(total * 10) / 10 + " ms \u00b7 " + counts.completed + " executed, " + counts.skipped + " skipped, " + counts.failed + " failed";
         document.body.setAttribute("data-run-status", ev.status);
-        source.close();
+        // A parked run goes on when signalled: keep following it.
+        if (ev.status !== "waiting") source.close();
         break;
     }
     timeline();

@@ -5,6 +5,7 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { ROOT } from "../compiler/helpers.js";
+import { deleteKeys, testPrefix } from "../distributed/helpers.js";
 import { waitForRun } from "./helpers.js";
 
 const tmp = mkdtempSync(path.join(tmpdir(), "weft-serve-cli-"));
@@ -47,7 +48,7 @@ describe("weft serve", () => {
         });
         void exited.then(() => reject(new Error(`weft serve exited: ${stderr}`)));
       });
-      expect(stdout).toContain("(workflows: order_report)");
+      expect(stdout).toContain("(workflows: order_report, expense_approval)");
       const auth = { authorization: "Bearer secret" };
       expect((await fetch(`${url}/workflows`)).status).toBe(401);
       const list = (await (await fetch(`${url}/workflows`, { headers: auth })).json()) as {
@@ -79,15 +80,122 @@ describe("weft serve", () => {
         status: "completed",
         output: "order B-2: 2 lines, total 159.00",
       });
+
+      // A waiting run, signalled; the payload is checked against the schema of signal<T>().
+      const claim = await fetch(`${url}/workflows/expense_approval/runs`, {
+        method: "POST",
+        headers: auth,
+        body: JSON.stringify({ input: { claimId: "C-9", amount: 120 } }),
+      });
+      const waiting = ((await claim.json()) as { runId: string }).runId;
+      expect(await waitForRun(url, waiting, auth)).toMatchObject({
+        status: "waiting",
+        waitingFor: [{ node: "decision", signal: "decision" }],
+      });
+      const signalUrl = `${url}/runs/${waiting}/signals/decision`;
+      const refused = await fetch(signalUrl, {
+        method: "POST",
+        headers: auth,
+        body: JSON.stringify({ approved: "yes" }),
+      });
+      expect(refused.status).toBe(400);
+      const payloadProblems = ((await refused.json()) as { problems: { path: string }[] }).problems;
+      expect(payloadProblems.map((p) => p.path).sort()).toEqual(["payload.approved", "payload.by"]);
+      const signalled = await fetch(signalUrl, {
+        method: "POST",
+        headers: auth,
+        body: JSON.stringify({ approved: true, by: "ann" }),
+      });
+      expect(signalled.status).toBe(202);
+      expect(await waitForRun(url, waiting, auth)).toMatchObject({
+        status: "completed",
+        output: "claim C-9 (120) booked, approved by ann",
+      });
+
       const lines = readFileSync(audit, "utf8").trim().split("\n");
       expect(lines.map((l) => JSON.parse(l))).toEqual([
         expect.objectContaining({ action: "run.start", runId, actor: "ci" }),
+        expect.objectContaining({ action: "run.start", runId: waiting, actor: "ci" }),
+        expect.objectContaining({
+          action: "run.signal",
+          runId: waiting,
+          signal: "decision",
+          actor: "ci",
+        }),
       ]);
     } finally {
       child.kill("SIGTERM");
     }
     expect(await exited).toBe(0);
     expect(stderr).toContain("received SIGTERM, closing");
+  });
+
+  it("--redis runs the workflows on the distributed engine, with a worker in the process", async () => {
+    const prefix = testPrefix("serve-cli");
+    const child = spawn(
+      process.execPath,
+      [
+        path.join(ROOT, "bin/weft.js"),
+        "serve",
+        "examples/server.ts",
+        "--port",
+        "0",
+        "--redis",
+        "redis://127.0.0.1:6379",
+        "--prefix",
+        prefix,
+      ],
+      { cwd: ROOT, env: { ...process.env, NO_COLOR: "1" }, stdio: ["ignore", "pipe", "pipe"] },
+    );
+    let stdout = "";
+    let stderr = "";
+    child.stdout.on("data", (d: Buffer) => (stdout += d.toString()));
+    child.stderr.on("data", (d: Buffer) => (stderr += d.toString()));
+    const exited = new Promise<number | null>((r) => child.once("exit", (code) => r(code)));
+    try {
+      const url = await new Promise<string>((resolve, reject) => {
+        const timer = setTimeout(() => reject(new Error(`no listening line: ${stderr}`)), 90_000);
+        child.stdout.on("data", () => {
+          const m = /listening on (http:\/\/127\.0\.0\.1:\d+) /.exec(stdout);
+          if (m) {
+            clearTimeout(timer);
+            resolve(m[1]);
+          }
+        });
+        void exited.then(() => reject(new Error(`weft serve exited: ${stderr}`)));
+      });
+      expect(stdout).toContain("on redis://127.0.0.1:6379 with a worker");
+      const ok = await fetch(`${url}/workflows/order_report/runs`, {
+        method: "POST",
+        body: JSON.stringify({ input: { orderId: "R-1", delayMs: 1 } }),
+      });
+      expect(ok.status).toBe(202);
+      const { runId } = (await ok.json()) as { runId: string };
+      expect(await waitForRun(url, runId)).toMatchObject({
+        status: "completed",
+        output: "order R-1: 2 lines, total 159.00",
+        nodes: { fetch: { status: "completed" }, price: { status: "completed" } },
+      });
+    } finally {
+      child.kill("SIGTERM");
+    }
+    try {
+      expect(await exited).toBe(0);
+      expect(stderr).toContain("closing (runs go on in Redis)");
+    } finally {
+      await deleteKeys(prefix);
+    }
+  });
+
+  it("refuses --checkpoint with --redis, and --no-worker without --redis", async () => {
+    const { serveCommand } = await import("../../compiler/cli/serve-command.js");
+    const io = { out: process.stdout, err: process.stderr };
+    await expect(
+      serveCommand(["examples/server.ts"], { checkpoint: "x.db", redis: "redis://h" }, io),
+    ).rejects.toThrow("--checkpoint and --redis exclude each other");
+    await expect(serveCommand(["examples/server.ts"], { worker: false }, io)).rejects.toThrow(
+      "--no-worker needs --redis",
+    );
   });
 
   it("refuses a bad --port before loading anything", async () => {

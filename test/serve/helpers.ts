@@ -1,7 +1,7 @@
 /** Workflows and HTTP helpers shared by the serve tests. */
 import { createServer, type IncomingMessage, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
-import { dag } from "../../src/index.js";
+import { dag, signal } from "../../src/index.js";
 
 /** Gates a node can wait on until the test opens them. */
 export class Gates {
@@ -62,6 +62,28 @@ export const gated = dag<{ gate: string }>("gated")
   })
   .node("last", { w: "wait" }, ({ w }) => `${w}+last`)
   .build();
+
+export const DAY = 24 * 3600_000;
+
+/** Drafts, waits for an approval, publishes. */
+export const approval = dag<{ title: string }>("approval")
+  .node("draft", { title: "input.title" }, ({ title }) => `draft of ${title}`)
+  .wait("approve", { draft: "draft" }, signal<{ ok: boolean; by: string }>(), { timeoutMs: DAY })
+  .node(
+    "publish",
+    { draft: "draft", ok: "approve.ok", by: "approve.by" },
+    ({ draft, ok, by }) => `${draft}: ${ok ? "approved" : "rejected"} by ${by}`,
+  )
+  .build();
+
+/** The payload schema of `approve`, as `weft serve` derives it from `signal<T>()`. */
+export const approveSchema = {
+  $schema: "https://json-schema.org/draft/2020-12/schema",
+  type: "object",
+  properties: { ok: { type: "boolean" }, by: { type: "string" } },
+  required: ["ok", "by"],
+  additionalProperties: false,
+};
 
 /** Fails its first attempt, then succeeds (one retry). */
 let flakyCount = 0;

@@ -5,7 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { sqliteStore } from "../../src/index.js";
 import { serve } from "../../src/serve/index.js";
 import { killAfterLines } from "../helpers/crash.js";
-import { gated, gates, math, readSse, waitForRun } from "./helpers.js";
+import { approval, gated, gates, math, readSse, waitForRun } from "./helpers.js";
 
 let dir: string;
 beforeAll(() => {
@@ -112,6 +112,46 @@ describe("runs survive a server restart with the SQLite store", () => {
         .filter((e) => e.event === "node-start")
         .map((e) => JSON.parse(e.data).node as string);
       expect(started).toEqual(["wait", "last"]);
+    } finally {
+      await b.close();
+    }
+  });
+
+  it("a run waiting when the server stopped is signalled through the next one, its log going on", async () => {
+    const file = join(dir, "waits.db");
+    const a = await serve({ workflows: [approval], store: sqliteStore(file) });
+    const runId = await post(a.url, "approval", { title: "restart" });
+    expect((await waitForRun(a.url, runId)).status).toBe("waiting");
+    const before = await readSse(`${a.url}/runs/${runId}/events`, {
+      until: (e) => e.event === "run-complete",
+    });
+    await a.close();
+
+    const b = await serve({ workflows: [approval], store: sqliteStore(file) });
+    try {
+      expect(await waitForRun(b.url, runId)).toMatchObject({
+        status: "waiting",
+        waitingFor: [{ node: "approve", signal: "approve" }],
+      });
+      const res = await fetch(`${b.url}/runs/${runId}/signals/approve`, {
+        method: "POST",
+        body: JSON.stringify({ ok: true, by: "after restart" }),
+      });
+      expect(res.status).toBe(202);
+      await res.text();
+      expect(await waitForRun(b.url, runId)).toMatchObject({
+        status: "completed",
+        output: "draft of restart: approved by after restart",
+      });
+      const after = await readSse(`${b.url}/runs/${runId}/events`);
+      expect(after.events.slice(0, before.events.length)).toEqual(before.events);
+      expect(after.events.slice(before.events.length).map((e) => e.event)).toEqual([
+        "run-signalled",
+        "run-start",
+        "node-start",
+        "node-complete",
+        "run-complete",
+      ]);
     } finally {
       await b.close();
     }
