@@ -15,6 +15,8 @@ export * from "./run/types.js";
 // dag (builder, runtime)
 export * from "./dag/index.js";
 export type * from "./run/options.js";
+export type * from "./run/standard-schema.js";
+export type { InputRunOptions, InputSchemas } from "./run/validate-input.js";
 export { CircuitOpenError, resetCircuitBreakers } from "./run/circuit-breaker.js";
 // fsm
 export * from "./fsm/index.js";

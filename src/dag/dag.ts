@@ -18,6 +18,7 @@ import type { AnyDag, Dag, DagRun, NodeImpl, RunStream } from "./dag-types.js";
 import { DagRunResult } from "./run-result.js";
 import { attachRunServices, type RunServices } from "../run/services.js";
 import { signalRun } from "./signal.js";
+import { admitInput, type InputSchemas } from "../run/validate-input.js";
 import type { SignalOptions } from "./wait.js";
 
 /**
@@ -28,8 +29,9 @@ export function createDag(
   graph: Graph,
   impls: Map<string, NodeImpl>,
   defaults?: NodeOptions<never, unknown>,
+  schemas?: InputSchemas,
 ): AnyDag {
-  return new DagImpl(graph, impls, defaults) as unknown as AnyDag;
+  return new DagImpl(graph, impls, defaults, undefined, undefined, schemas) as unknown as AnyDag;
 }
 
 /**
@@ -64,6 +66,8 @@ class DagImpl {
     private readonly defaults?: NodeOptions<never, unknown>,
     private readonly plan?: ExecutionPlan,
     cacheStore?: () => LruCache,
+    /** The input's validators: a Standard Schema from `dag(name, { input })`, a JSON Schema. */
+    private readonly schemas?: InputSchemas,
   ) {
     let store: LruCache | undefined;
     this.cacheStore = cacheStore ?? (() => (store ??= workflowCache()));
@@ -87,7 +91,19 @@ class DagImpl {
   withPlan(plan: ExecutionPlan): DagImpl {
     checkPlan(plan, this.graph);
     // The same functions and closures: the same default cache.
-    return new DagImpl(this.graph, this.impls, this.defaults, plan, this.cacheStore);
+    return new DagImpl(this.graph, this.impls, this.defaults, plan, this.cacheStore, this.schemas);
+  }
+
+  withInputSchema(schema: object): DagImpl {
+    if (typeof schema !== "object" || schema === null || Array.isArray(schema)) {
+      throw new TypeError(
+        `workflow '${this.name}': withInputSchema needs a JSON Schema object (NAME.input.schema.json)`,
+      );
+    }
+    return new DagImpl(this.graph, this.impls, this.defaults, this.plan, this.cacheStore, {
+      ...this.schemas,
+      json: schema,
+    });
   }
 
   impl(node: string): NodeImpl | undefined {
@@ -159,7 +175,33 @@ class DagImpl {
   ): DagRunResult<unknown, unknown> | Promise<DagRunResult<unknown, unknown>> {
     const p = this.prep();
     checkRunOptions(p, options);
-    if (!resuming) checkInput(this.graph, input);
+    if (resuming) return this.begin(p, input, options, sync, true);
+    // Resumed runs continue with the input their first start admitted: not checked again.
+    const admitted = admitInput(
+      `workflow '${this.name}'`,
+      this.schemas,
+      this.graph.input?.schema,
+      input,
+      options,
+      sync,
+    );
+    if (admitted instanceof Promise) {
+      return admitted.then((value: unknown) => {
+        checkInput(this.graph, value);
+        return this.begin(p, value, options, sync, false);
+      });
+    }
+    checkInput(this.graph, admitted);
+    return this.begin(p, admitted, options, sync, false);
+  }
+
+  private begin(
+    p: Prepared,
+    input: unknown,
+    options: RunOptions,
+    sync: boolean,
+    resuming: boolean,
+  ): DagRunResult<unknown, unknown> | Promise<DagRunResult<unknown, unknown>> {
     const runId = options.runId ?? randomUUID();
     const services: RunServices | Promise<RunServices> = attachRunServices({
       workflow: this,

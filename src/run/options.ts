@@ -1,6 +1,7 @@
 import type { RetryData, RunIf } from "../graph/types.js";
 import type { NodeContext, NodeError, RunEvent } from "./types.js";
 import type { CheckpointStore } from "./store/types.js";
+import type { InputRunOptions } from "./validate-input.js";
 
 /** Retry policy. `attempts` counts every try, the first included (`attempts: 3` = 2 retries). */
 export interface RetryOptions extends RetryData {
@@ -118,8 +119,8 @@ export interface ThreadOptions {
   abortGraceMs?: number;
 }
 
-/** Options of a DAG run. */
-export interface RunOptions {
+/** Options of a DAG run (input checks: {@link InputRunOptions}). */
+export interface RunOptions extends InputRunOptions {
   /**
    * `"sequential"` runs one node at a time; `"parallel"` (default) up to `concurrency`;
    * `"threads"` schedules like `"parallel"` and runs nodes in a worker-thread pool.
