@@ -3,6 +3,7 @@
  * compiled schema, before anything is loaded), then loads the workflow (see run-target.ts), runs
  * it with live progress and prints the run record as JSON.
  */
+import { statSync } from "node:fs";
 import path from "node:path";
 import type { RunEvent } from "../../src/run/types.js";
 import { runRecordToJson } from "../../src/serialize/run-record.js";
@@ -37,7 +38,12 @@ export interface RunCommandOptions {
   /** Run on distributed workers through this Redis server, under this key prefix. */
   redis?: string;
   prefix?: string;
+  /** Largest input accepted, in bytes (default {@link DEFAULT_MAX_INPUT_BYTES}). */
+  maxInputBytes?: string;
 }
+
+/** `weft run`'s input size limit unless `--max-input-bytes` says otherwise: 64 MiB. */
+export const DEFAULT_MAX_INPUT_BYTES = 64 * 1024 * 1024;
 
 const OK_STATUSES = new Set(["completed", "stopped", "terminal", "waiting"]);
 
@@ -177,8 +183,21 @@ function restoredNodes(store: ReturnType<typeof openCheckpoint>, runId: string):
 function readInput(options: RunCommandOptions): unknown {
   let text: string | undefined;
   let what = "--input";
+  const max = maxInputBytes(options.maxInputBytes);
   if (options.inputFile !== undefined) {
     what = options.inputFile;
+    // Measured before reading: an oversized file is never read nor decoded.
+    let size: number | undefined;
+    try {
+      size = statSync(options.inputFile).size;
+    } catch {
+      // Unreadable: the read below says why.
+    }
+    if (size !== undefined && size > max) {
+      throw new CliError(
+        `input file '${options.inputFile}' is ${size} bytes, over the input limit of ${max} bytes (--max-input-bytes)`,
+      );
+    }
     try {
       text = decodeUtf8(readFileBytes(options.inputFile));
     } catch (err) {
@@ -186,13 +205,30 @@ function readInput(options: RunCommandOptions): unknown {
         `cannot read input file '${options.inputFile}': ${(err as Error).message}`,
       );
     }
-  } else text = options.input;
+  } else {
+    text = options.input;
+    const size = text === undefined ? 0 : Buffer.byteLength(text, "utf8");
+    if (size > max) {
+      throw new CliError(
+        `--input is ${size} bytes, over the input limit of ${max} bytes (--max-input-bytes)`,
+      );
+    }
+  }
   if (text === undefined) return undefined;
   try {
     return JSON.parse(text) as unknown;
   } catch (err) {
     throw new CliError(`${what} is not valid JSON: ${(err as Error).message}`);
   }
+}
+
+function maxInputBytes(option: string | undefined): number {
+  if (option === undefined) return DEFAULT_MAX_INPUT_BYTES;
+  const n = Number(option);
+  if (!Number.isInteger(n) || n < 0) {
+    throw new CliError(`--max-input-bytes must be a whole number of bytes, got '${option}'`);
+  }
+  return n;
 }
 
 function isNoInput(schema: JsonSchema): boolean {

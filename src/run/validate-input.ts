@@ -221,8 +221,11 @@ function byteLengthOf(input: unknown): number | undefined {
   return undefined;
 }
 
-/** Whether the JSON form of `value` is longer than `max` bytes; stops counting past `max`. */
-function jsonLengthOver(value: unknown, max: number): boolean {
+/**
+ * Whether the JSON form of `value` is longer than `max` bytes (exact for JSON data without
+ * escaped characters; other values are counted as the codec stores them); stops past `max`.
+ */
+export function jsonLengthOver(value: unknown, max: number): boolean {
   let total = 0;
   const stack: unknown[] = [value];
   while (stack.length > 0) {
@@ -239,20 +242,28 @@ function jsonLengthOver(value: unknown, max: number): boolean {
         total += 2;
         for (const [k, item] of v) stack.push(k, item);
       } else if (v instanceof Set || Array.isArray(v)) {
-        total += 2;
+        // Brackets, and a comma between items.
+        total += 1;
+        let items = 0;
         for (const item of v as Iterable<unknown>) {
+          items++;
           total += 1;
           stack.push(item);
           if (total > max) return true;
         }
+        if (items === 0) total += 1;
       } else {
-        total += 2;
+        // Braces, `"key":` and a comma between fields.
+        total += 1;
+        let fields = 0;
         for (const key in v) {
           if (!Object.prototype.hasOwnProperty.call(v, key)) continue;
+          fields++;
           total += Buffer.byteLength(key, "utf8") + 4;
           stack.push((v as Record<string, unknown>)[key]);
           if (total > max) return true;
         }
+        if (fields === 0) total += 1;
       }
     }
     if (total > max) return true;
