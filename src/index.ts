@@ -17,6 +17,12 @@ export * from "./dag/index.js";
 export type * from "./run/options.js";
 export type * from "./run/standard-schema.js";
 export type { InputRunOptions, InputSchemas } from "./run/validate-input.js";
+export {
+  BudgetExceededError,
+  type BudgetName,
+  type BudgetRunOptions,
+  type RunBudget,
+} from "./run/budget.js";
 export { CircuitOpenError, resetCircuitBreakers } from "./run/circuit-breaker.js";
 // fsm
 export * from "./fsm/index.js";

@@ -19,6 +19,7 @@ import { DagRunResult } from "./run-result.js";
 import { attachRunServices, type RunServices } from "../run/services.js";
 import { signalRun } from "./signal.js";
 import { admitInput, type InputSchemas } from "../run/validate-input.js";
+import { checkBudget, openBudget, type BudgetMeter } from "../run/budget.js";
 import type { SignalOptions } from "./wait.js";
 
 /**
@@ -175,6 +176,7 @@ class DagImpl {
   ): DagRunResult<unknown, unknown> | Promise<DagRunResult<unknown, unknown>> {
     const p = this.prep();
     checkRunOptions(p, options);
+    if (options.budget !== undefined) checkBudget(options.budget);
     if (resuming) return this.begin(p, input, options, sync, true);
     // Resumed runs continue with the input their first start admitted: not checked again.
     const admitted = admitInput(
@@ -214,6 +216,17 @@ class DagImpl {
     const go = (
       svc: RunServices,
     ): DagRunResult<unknown, unknown> | Promise<DagRunResult<unknown, unknown>> => {
+      // A resumed run keeps the budget (limits and counters) its checkpoint holds.
+      if (options.budget === undefined && !resuming) return scheduled(svc, undefined);
+      const meter = openBudget(options.budget, options.checkpoint, runId, resuming);
+      return meter instanceof Promise
+        ? meter.then((m) => scheduled(svc, m))
+        : scheduled(svc, meter);
+    };
+    const scheduled = (
+      svc: RunServices,
+      budget: BudgetMeter | undefined,
+    ): DagRunResult<unknown, unknown> | Promise<DagRunResult<unknown, unknown>> => {
       const runInput = svc.input;
       const presets: Map<number, Preset> | undefined = svc.presets;
       const selected = selectNodes(p, options);
@@ -232,6 +245,7 @@ class DagImpl {
         listener: svc.listener,
         cache: this.cacheStore,
         waits: svc.waits,
+        budget,
       });
       const wrap = (
         s: RunState,

@@ -2,6 +2,7 @@ import type { RetryData, RunIf } from "../graph/types.js";
 import type { NodeContext, NodeError, RunEvent } from "./types.js";
 import type { CheckpointStore } from "./store/types.js";
 import type { InputRunOptions } from "./validate-input.js";
+import type { BudgetRunOptions } from "./budget.js";
 
 /** Retry policy. `attempts` counts every try, the first included (`attempts: 3` = 2 retries). */
 export interface RetryOptions extends RetryData {
@@ -119,8 +120,8 @@ export interface ThreadOptions {
   abortGraceMs?: number;
 }
 
-/** Options of a DAG run (input checks: {@link InputRunOptions}). */
-export interface RunOptions extends InputRunOptions {
+/** Options of a DAG run (input checks: {@link InputRunOptions}; `budget`: {@link BudgetRunOptions}). */
+export interface RunOptions extends InputRunOptions, BudgetRunOptions {
   /**
    * `"sequential"` runs one node at a time; `"parallel"` (default) up to `concurrency`;
    * `"threads"` schedules like `"parallel"` and runs nodes in a worker-thread pool.
