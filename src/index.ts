@@ -31,6 +31,7 @@ export * from "./plan/index.js";
 // run policies and stores
 export {
   closeThreadPool,
+  ResourceLimitError,
   ThreadCloneError,
   ThreadModuleError,
   warmThreadPool,
