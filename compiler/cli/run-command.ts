@@ -3,11 +3,11 @@
  * compiled schema, before anything is loaded), then loads the workflow (see run-target.ts), runs
  * it with live progress and prints the run record as JSON.
  */
-import { statSync } from "node:fs";
 import path from "node:path";
 import type { RunEvent } from "../../src/run/types.js";
 import { runRecordToJson } from "../../src/serialize/run-record.js";
 import { decodeUtf8 } from "../../src/serialize/utf8.js";
+import { MAX_DOCUMENT_BYTES } from "../../src/serialize/read-document.js";
 import { reviveDates } from "../schema/revive.js";
 import type { JsonSchema } from "../schema/types.js";
 import { validateJson } from "../schema/validate.js";
@@ -42,8 +42,8 @@ export interface RunCommandOptions {
   maxInputBytes?: string;
 }
 
-/** `weft run`'s input size limit unless `--max-input-bytes` says otherwise: 64 MiB. */
-export const DEFAULT_MAX_INPUT_BYTES = 64 * 1024 * 1024;
+/** `weft run`'s input size limit unless `--max-input-bytes` says otherwise (that of documents). */
+export const DEFAULT_MAX_INPUT_BYTES = MAX_DOCUMENT_BYTES;
 
 const OK_STATUSES = new Set(["completed", "stopped", "terminal", "waiting"]);
 
@@ -186,23 +186,13 @@ function readInput(options: RunCommandOptions): unknown {
   const max = maxInputBytes(options.maxInputBytes);
   if (options.inputFile !== undefined) {
     what = options.inputFile;
-    // Measured before reading: an oversized file is never read nor decoded.
-    let size: number | undefined;
     try {
-      size = statSync(options.inputFile).size;
-    } catch {
-      // Unreadable: the read below says why.
-    }
-    if (size !== undefined && size > max) {
-      throw new CliError(
-        `input file '${options.inputFile}' is ${size} bytes, over the input limit of ${max} bytes (--max-input-bytes)`,
-      );
-    }
-    try {
-      text = decodeUtf8(readFileBytes(options.inputFile));
+      // The size is checked before anything is read: an oversized file is never decoded.
+      text = decodeUtf8(readFileBytes(options.inputFile, max));
     } catch (err) {
+      const message = (err as Error).message;
       throw new CliError(
-        `cannot read input file '${options.inputFile}': ${(err as Error).message}`,
+        `cannot read input file '${options.inputFile}': ${message}${/over the limit/.test(message) ? " (--max-input-bytes)" : ""}`,
       );
     }
   } else {

@@ -31,7 +31,7 @@ describe("weft run --max-input-bytes", () => {
     const r = await weft("run", FILE, "--input-file", file, "--max-input-bytes", "100");
     expect(r.code).not.toBe(0);
     expect(r.stderr).toContain(
-      `input file '${file}' is 300 bytes, over the input limit of 100 bytes (--max-input-bytes)`,
+      `cannot read input file '${file}': the file is 300 bytes, over the limit of 100 (--max-input-bytes)`,
     );
     const s = await weft("run", FILE, "--input", `"${"é".repeat(60)}"`, "--max-input-bytes", "100");
     expect(s.stderr).toContain(
