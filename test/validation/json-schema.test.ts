@@ -10,12 +10,15 @@ import type { Graph } from "../../src/graph/types.js";
 
 let schema: object;
 let graph: Graph;
+let zodSchema: object | undefined;
 
 beforeAll(() => {
   // The schema the real compiler writes as checked.input.schema.json.
   const extraction = new WeftProject({ root: ROOT }).extract([
     "test/validation/fixtures/checked.ts",
+    "test/validation/fixtures/zod-flow.ts",
   ]);
+  zodSchema = extraction.workflows.find((x) => x.graph.name === "zod_flow")?.inputSchema;
   const w = extraction.workflows.find((x) => x.graph.name === "checked");
   if (!w) throw new Error("the compiler found no workflow 'checked'");
   schema = w.inputSchema;
@@ -72,6 +75,16 @@ describe("run-time validation with the compiled JSON Schema", () => {
     await expect(checked.run({ path: "a", minAge: 1 }, { validate: true })).rejects.toThrow(
       "run option 'validate': workflow 'checked' has no JSON Schema for its input; attach the one `weft compile` writes (NAME.input.schema.json) with wf.withInputSchema(schema), or pass the schema itself as 'validate'",
     );
+  });
+});
+
+describe("the compiler and Standard Schema inputs", () => {
+  it("derives the input JSON Schema from the validator's input type", () => {
+    expect(zodSchema).toMatchObject({
+      type: "object",
+      properties: { id: { type: "string" }, qty: {}, tags: { type: "array" } },
+      required: ["id", "qty"],
+    });
   });
 });
 
