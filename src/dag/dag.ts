@@ -179,14 +179,20 @@ class DagImpl {
     if (options.budget !== undefined) checkBudget(options.budget);
     if (resuming) return this.begin(p, input, options, sync, true);
     // Resumed runs continue with the input their first start admitted: not checked again.
-    const admitted = admitInput(
-      `workflow '${this.name}'`,
-      this.schemas,
-      this.graph.input?.schema,
-      input,
-      options,
-      sync,
-    );
+    // Without schemas or input options (the common case) nothing is called, no label is built.
+    const admitted =
+      this.schemas === undefined &&
+      options.validate === undefined &&
+      options.maxInputBytes === undefined
+        ? input
+        : admitInput(
+            `workflow '${this.name}'`,
+            this.schemas,
+            this.graph.input?.schema,
+            input,
+            options,
+            sync,
+          );
     if (admitted instanceof Promise) {
       return admitted.then((value: unknown) => {
         checkInput(this.graph, value);

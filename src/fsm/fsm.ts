@@ -414,6 +414,7 @@ function buildMachine(
     policies,
     hash: machineHash(graph),
   };
+  // Built once: a run without schemas and input options calls nothing more (see admitInput).
   const label = `machine '${data.name}'`;
   const schemas = data.schema === undefined ? undefined : { standard: data.schema };
   const start = (input?: unknown, runOptions?: FsmRunOptions) =>
