@@ -223,8 +223,16 @@ class DagImpl {
       svc: RunServices,
     ): DagRunResult<unknown, unknown> | Promise<DagRunResult<unknown, unknown>> => {
       // A resumed run keeps the budget (limits and counters) its checkpoint holds.
-      if (options.budget === undefined && !resuming) return scheduled(svc, undefined);
-      const meter = openBudget(options.budget, options.checkpoint, runId, resuming);
+      if (options.budget === undefined && !resuming && options.replace !== true) {
+        return scheduled(svc, undefined);
+      }
+      const meter = openBudget(
+        options.budget,
+        options.checkpoint,
+        runId,
+        resuming,
+        options.replace === true,
+      );
       return meter instanceof Promise
         ? meter.then((m) => scheduled(svc, m))
         : scheduled(svc, meter);

@@ -171,6 +171,7 @@ export function openBudget(
   store: CheckpointStore | undefined,
   runId: string,
   resuming: boolean,
+  replace = false,
 ): Awaitable<BudgetMeter | undefined> {
   if (budget !== undefined) checkBudget(budget);
   const snaps =
@@ -179,7 +180,14 @@ export function openBudget(
       : undefined;
   const save = snaps ? (rec: BudgetRecord) => snaps.saveSnapshot(budgetKey(runId), rec) : undefined;
   const fresh = (): Awaitable<BudgetMeter | undefined> => {
-    if (budget === undefined) return undefined;
+    if (budget === undefined) {
+      // A run replacing one of the same id must not inherit that run's budget on resume.
+      if (replace && snaps && !resuming) {
+        const r = snaps.deleteSnapshot(budgetKey(runId));
+        if (r instanceof Promise) return r.then(() => undefined);
+      }
+      return undefined;
+    }
     const rec: BudgetRecord = {
       limits: { ...budget },
       nodes: 0,

@@ -152,3 +152,25 @@ describe("run budget", () => {
     expect(again.output).toBe(3);
   });
 });
+
+describe("run budget and replace", () => {
+  it("a run replacing one of the same id does not inherit its budget", async () => {
+    const store = memoryStore();
+    let crash = true;
+    const wf = chain(3, (n) => {
+      if (n === "n2" && crash) throw new Error("crash");
+    });
+    await wf.run(0, { checkpoint: store, runId: "r", budget: { maxNodes: 1 } });
+    const replaced = await wf.run(0, { checkpoint: store, runId: "r", replace: true });
+    expect(replaced.status).toBe("failed"); // n2 crashed, no budget involved
+    expect(budgetErrors(replaced)).toEqual([]);
+    crash = false;
+    const resumed = await wf.resume("r", { checkpoint: store });
+    expect(resumed.status).toBe("completed");
+    expect(resumed.output).toBe(3);
+  });
+});
+
+function budgetErrors(r: { errors: { cause?: unknown }[] }): unknown[] {
+  return r.errors.map((x) => x.cause).filter((c) => c instanceof BudgetExceededError);
+}
