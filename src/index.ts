@@ -15,6 +15,14 @@ export * from "./run/types.js";
 // dag (builder, runtime)
 export * from "./dag/index.js";
 export type * from "./run/options.js";
+export type * from "./run/standard-schema.js";
+export type { InputRunOptions, InputSchemas } from "./run/validate-input.js";
+export {
+  BudgetExceededError,
+  type BudgetName,
+  type BudgetRunOptions,
+  type RunBudget,
+} from "./run/budget.js";
 export { CircuitOpenError, resetCircuitBreakers } from "./run/circuit-breaker.js";
 // fsm
 export * from "./fsm/index.js";
@@ -23,6 +31,7 @@ export * from "./plan/index.js";
 // run policies and stores
 export {
   closeThreadPool,
+  ResourceLimitError,
   ThreadCloneError,
   ThreadModuleError,
   warmThreadPool,

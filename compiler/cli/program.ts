@@ -75,6 +75,7 @@ export async function runCli(argv: string[], io: CliIO = processIO): Promise<num
     )
     .option("--input <json>", "run input as JSON")
     .option("--input-file <file>", "file holding the run input as JSON")
+    .option("--max-input-bytes <bytes>", "refuse a larger input before reading it (default 10 MB)")
     .option("--mode <mode>", "sequential | parallel | threads")
     .option("--concurrency <n>", "most nodes running at once")
     .option("--trace <file>", "write a Chrome trace-event file (open in Perfetto)")

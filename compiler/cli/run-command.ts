@@ -7,6 +7,7 @@ import path from "node:path";
 import type { RunEvent } from "../../src/run/types.js";
 import { runRecordToJson } from "../../src/serialize/run-record.js";
 import { decodeUtf8 } from "../../src/serialize/utf8.js";
+import { MAX_DOCUMENT_BYTES } from "../../src/serialize/read-document.js";
 import { reviveDates } from "../schema/revive.js";
 import type { JsonSchema } from "../schema/types.js";
 import { validateJson } from "../schema/validate.js";
@@ -37,7 +38,12 @@ export interface RunCommandOptions {
   /** Run on distributed workers through this Redis server, under this key prefix. */
   redis?: string;
   prefix?: string;
+  /** Largest input accepted, in bytes (default {@link DEFAULT_MAX_INPUT_BYTES}). */
+  maxInputBytes?: string;
 }
+
+/** `weft run`'s input size limit unless `--max-input-bytes` says otherwise (that of documents). */
+export const DEFAULT_MAX_INPUT_BYTES = MAX_DOCUMENT_BYTES;
 
 const OK_STATUSES = new Set(["completed", "stopped", "terminal", "waiting"]);
 
@@ -177,22 +183,42 @@ function restoredNodes(store: ReturnType<typeof openCheckpoint>, runId: string):
 function readInput(options: RunCommandOptions): unknown {
   let text: string | undefined;
   let what = "--input";
+  const max = maxInputBytes(options.maxInputBytes);
   if (options.inputFile !== undefined) {
     what = options.inputFile;
     try {
-      text = decodeUtf8(readFileBytes(options.inputFile));
+      // The size is checked before anything is read: an oversized file is never decoded.
+      text = decodeUtf8(readFileBytes(options.inputFile, max));
     } catch (err) {
+      const message = (err as Error).message;
       throw new CliError(
-        `cannot read input file '${options.inputFile}': ${(err as Error).message}`,
+        `cannot read input file '${options.inputFile}': ${message}${/over the limit/.test(message) ? " (--max-input-bytes)" : ""}`,
       );
     }
-  } else text = options.input;
+  } else {
+    text = options.input;
+    const size = text === undefined ? 0 : Buffer.byteLength(text, "utf8");
+    if (size > max) {
+      throw new CliError(
+        `--input is ${size} bytes, over the input limit of ${max} bytes (--max-input-bytes)`,
+      );
+    }
+  }
   if (text === undefined) return undefined;
   try {
     return JSON.parse(text) as unknown;
   } catch (err) {
     throw new CliError(`${what} is not valid JSON: ${(err as Error).message}`);
   }
+}
+
+function maxInputBytes(option: string | undefined): number {
+  if (option === undefined) return DEFAULT_MAX_INPUT_BYTES;
+  const n = Number(option);
+  if (!Number.isInteger(n) || n < 0) {
+    throw new CliError(`--max-input-bytes must be a whole number of bytes, got '${option}'`);
+  }
+  return n;
 }
 
 function isNoInput(schema: JsonSchema): boolean {

@@ -28,6 +28,7 @@ import type { AnyDag, Dag, NodeImpl } from "./dag-types.js";
 import { createDag } from "./dag.js";
 import { optionsData } from "./options-data.js";
 import type { Signal } from "./wait.js";
+import type { SchemaInput, SchemaOutput, StandardSchema } from "../run/standard-schema.js";
 
 type Fn = (...args: never[]) => unknown;
 
@@ -142,7 +143,13 @@ class Builder {
     entries.reverse();
     const { graph, impls } = toGraph(this.wfName, this.wfOptions, entries, this.output);
     assertValidGraph(graph);
-    return createDag(graph, impls, this.wfOptions.defaults);
+    const standard = (this.wfOptions as { input?: StandardSchema }).input;
+    return createDag(
+      graph,
+      impls,
+      this.wfOptions.defaults,
+      standard === undefined ? undefined : { standard },
+    );
   }
 }
 
@@ -227,7 +234,10 @@ function edgeOf(ref: string, to: string, param: string | undefined): GraphEdge {
 
 /**
  * Starts a typed DAG workflow. `Input` is the type of the run input, referenced as `"input"` and
- * `"input.field"`.
+ * `"input.field"`. Given `{ input: schema }` (any Standard Schema validator: zod, valibot,
+ * arktype...), the input type comes from the schema: `run()` takes the schema's input type,
+ * validates before anything runs (an `InputError` lists every issue) and nodes receive the
+ * schema's output (coercions and defaults applied).
  *
  * @example
  * ```ts
@@ -236,12 +246,31 @@ function edgeOf(ref: string, to: string, param: string | undefined): GraphEdge {
  *   .node("clean", { rows: "load" }, cleanRows)
  *   .build();
  * const run = await etl.run({ path: "a.csv" });
+ *
+ * const resize = dag("resize", { input: z.object({ url: z.url(), width: z.coerce.number() }) })
+ *   .node("fetch", { url: "input.url" }, ({ url }) => download(url))
+ *   .build();
+ * await resize.run({ url: "https://x/a.png", width: "640" }); // nodes see width: 640
  * ```
  */
+export function dag<S extends StandardSchema>(
+  name: string,
+  options: DagOptions & { input: S },
+): DagBuilder<SchemaInput<S>, { input: SchemaOutput<S> }, {}, [], SchemaOutput<S>>;
 export function dag<Input = undefined>(
   name: string,
-  options: DagOptions = {},
+  options?: DagOptions,
+): DagBuilder<Input, { input: Input }, {}, [], Input>;
+export function dag<Input = undefined>(
+  name: string,
+  options: DagOptions & { input?: StandardSchema } = {},
 ): DagBuilder<Input, { input: Input }, {}, [], Input> {
+  const schema = options.input;
+  if (schema !== undefined && typeof schema?.["~standard"]?.validate !== "function") {
+    throw new TypeError(
+      `workflow '${name}': option 'input' must be a Standard Schema validator (zod, valibot, arktype...); got ${describeValue(schema)}`,
+    );
+  }
   return new Builder(name, options, undefined) as unknown as DagBuilder<
     Input,
     { input: Input },

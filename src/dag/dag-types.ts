@@ -110,6 +110,20 @@ export interface Dag<I, R, O> {
    * Throws a `PlanMismatchError` when the plan was computed for a different graph.
    */
   withPlan(plan: ExecutionPlan): Dag<I, R, O>;
+  /**
+   * The same workflow, checking each run's input against a JSON Schema before anything runs
+   * (`weft compile` writes it as `NAME.input.schema.json`): a refused input is an `InputError`
+   * listing every issue. `run(input, { validate: false })` skips the check for one run. Needs
+   * the optional peer `@cfworker/json-schema`.
+   *
+   * @example
+   * ```ts
+   * import schema from "./out/customer_etl.input.schema.json" with { type: "json" };
+   * export const checkedEtl = etl.withInputSchema(schema);
+   * await checkedEtl.run({ path: 42 }); // InputError: input.path: Instance type "number" is invalid...
+   * ```
+   */
+  withInputSchema(schema: object): Dag<I, R, O>;
   /** The runtime implementation of a node. */
   impl(node: string): NodeImpl | undefined;
   /** Phantom: the input type, for type-level helpers. */

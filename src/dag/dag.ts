@@ -18,6 +18,8 @@ import type { AnyDag, Dag, DagRun, NodeImpl, RunStream } from "./dag-types.js";
 import { DagRunResult } from "./run-result.js";
 import { attachRunServices, type RunServices } from "../run/services.js";
 import { signalRun } from "./signal.js";
+import { admitInput, type InputSchemas } from "../run/validate-input.js";
+import { checkBudget, openBudget, type BudgetMeter } from "../run/budget.js";
 import type { SignalOptions } from "./wait.js";
 
 /**
@@ -28,8 +30,9 @@ export function createDag(
   graph: Graph,
   impls: Map<string, NodeImpl>,
   defaults?: NodeOptions<never, unknown>,
+  schemas?: InputSchemas,
 ): AnyDag {
-  return new DagImpl(graph, impls, defaults) as unknown as AnyDag;
+  return new DagImpl(graph, impls, defaults, undefined, undefined, schemas) as unknown as AnyDag;
 }
 
 /**
@@ -64,6 +67,8 @@ class DagImpl {
     private readonly defaults?: NodeOptions<never, unknown>,
     private readonly plan?: ExecutionPlan,
     cacheStore?: () => LruCache,
+    /** The input's validators: a Standard Schema from `dag(name, { input })`, a JSON Schema. */
+    private readonly schemas?: InputSchemas,
   ) {
     let store: LruCache | undefined;
     this.cacheStore = cacheStore ?? (() => (store ??= workflowCache()));
@@ -87,7 +92,19 @@ class DagImpl {
   withPlan(plan: ExecutionPlan): DagImpl {
     checkPlan(plan, this.graph);
     // The same functions and closures: the same default cache.
-    return new DagImpl(this.graph, this.impls, this.defaults, plan, this.cacheStore);
+    return new DagImpl(this.graph, this.impls, this.defaults, plan, this.cacheStore, this.schemas);
+  }
+
+  withInputSchema(schema: object): DagImpl {
+    if (typeof schema !== "object" || schema === null || Array.isArray(schema)) {
+      throw new TypeError(
+        `workflow '${this.name}': withInputSchema needs a JSON Schema object (NAME.input.schema.json)`,
+      );
+    }
+    return new DagImpl(this.graph, this.impls, this.defaults, this.plan, this.cacheStore, {
+      ...this.schemas,
+      json: schema,
+    });
   }
 
   impl(node: string): NodeImpl | undefined {
@@ -159,7 +176,40 @@ class DagImpl {
   ): DagRunResult<unknown, unknown> | Promise<DagRunResult<unknown, unknown>> {
     const p = this.prep();
     checkRunOptions(p, options);
-    if (!resuming) checkInput(this.graph, input);
+    if (options.budget !== undefined) checkBudget(options.budget);
+    if (resuming) return this.begin(p, input, options, sync, true);
+    // Resumed runs continue with the input their first start admitted: not checked again.
+    // Without schemas or input options (the common case) nothing is called, no label is built.
+    const admitted =
+      this.schemas === undefined &&
+      options.validate === undefined &&
+      options.maxInputBytes === undefined
+        ? input
+        : admitInput(
+            `workflow '${this.name}'`,
+            this.schemas,
+            this.graph.input?.schema,
+            input,
+            options,
+            sync,
+          );
+    if (admitted instanceof Promise) {
+      return admitted.then((value: unknown) => {
+        checkInput(this.graph, value);
+        return this.begin(p, value, options, sync, false);
+      });
+    }
+    checkInput(this.graph, admitted);
+    return this.begin(p, admitted, options, sync, false);
+  }
+
+  private begin(
+    p: Prepared,
+    input: unknown,
+    options: RunOptions,
+    sync: boolean,
+    resuming: boolean,
+  ): DagRunResult<unknown, unknown> | Promise<DagRunResult<unknown, unknown>> {
     const runId = options.runId ?? randomUUID();
     const services: RunServices | Promise<RunServices> = attachRunServices({
       workflow: this,
@@ -171,6 +221,25 @@ class DagImpl {
     });
     const go = (
       svc: RunServices,
+    ): DagRunResult<unknown, unknown> | Promise<DagRunResult<unknown, unknown>> => {
+      // A resumed run keeps the budget (limits and counters) its checkpoint holds.
+      if (options.budget === undefined && !resuming && options.replace !== true) {
+        return scheduled(svc, undefined);
+      }
+      const meter = openBudget(
+        options.budget,
+        options.checkpoint,
+        runId,
+        resuming,
+        options.replace === true,
+      );
+      return meter instanceof Promise
+        ? meter.then((m) => scheduled(svc, m))
+        : scheduled(svc, meter);
+    };
+    const scheduled = (
+      svc: RunServices,
+      budget: BudgetMeter | undefined,
     ): DagRunResult<unknown, unknown> | Promise<DagRunResult<unknown, unknown>> => {
       const runInput = svc.input;
       const presets: Map<number, Preset> | undefined = svc.presets;
@@ -190,6 +259,7 @@ class DagImpl {
         listener: svc.listener,
         cache: this.cacheStore,
         waits: svc.waits,
+        budget,
       });
       const wrap = (
         s: RunState,

@@ -27,6 +27,8 @@ import type {
 import type { Graph } from "../graph/types.js";
 import { EventChannel } from "../run/event-channel.js";
 import { InputError, type RunEvent } from "../run/types.js";
+import { admitInput } from "../run/validate-input.js";
+import type { SchemaInput, SchemaOutput, StandardSchema } from "../run/standard-schema.js";
 import { fsmGraph, type StateFacts } from "./graph.js";
 import { loadReplay, machineHash } from "./journal.js";
 import { checkDeclared, checkNames } from "./names.js";
@@ -106,14 +108,19 @@ export interface StateOptions<
   doc?: string;
 }
 
-/** `fsm<I>(name)`: declare the states next. */
-export interface FsmStart<I> {
+/**
+ * `fsm<I>(name)`: declare the states next. `I` is what handlers receive as the input, `RI` what
+ * `run()` takes (they differ when an input schema transforms the input).
+ */
+export interface FsmStart<I, RI = I> {
   /**
    * Declares every state of the machine (names are distinct, non-empty, without '.'). Given a
    * `string[]` instead of literals (machines built in loops), the builder is loose: its type does
    * not change from call to call, any string is a state, and results are `unknown`.
    */
-  states<const N extends string>(...names: N[]): FsmBuilder<I, N, InitialResults<N>>;
+  states<const N extends string>(
+    ...names: N[]
+  ): FsmBuilder<I, N, InitialResults<N>, never, {}, [], RI>;
 }
 
 /** Results known before any handler: none, or (loose builders) `unknown` for every state. */
@@ -131,19 +138,19 @@ type StateName<S extends string, H extends string, K extends string> = string ex
     : K;
 
 /** The signature of `build` once every declared state has a handler. */
-export type BuildMachine<I, S extends string, R> = (
+export type BuildMachine<I, S extends string, R, RI = I> = (
   options?: FsmBuildOptions<S, I>,
-) => FsmMachine<I, S, Simplify<R>>;
+) => FsmMachine<RI, S, Simplify<R>>;
 
 /**
  * `build`, or, while some declared states have no handler, a type with no call signature whose
  * text names them: the compile error then lands on `.build(...)` alone, in one line
  * (`Type 'TypeError<"state 'yellow' has no handler">' has no call signatures`).
  */
-export type BuildOf<I, S extends string, R, H extends string> = string extends S
-  ? BuildMachine<I, S, R>
+export type BuildOf<I, S extends string, R, H extends string, RI = I> = string extends S
+  ? BuildMachine<I, S, R, RI>
   : IsNever<Exclude<S, H>> extends true
-    ? BuildMachine<I, S, R>
+    ? BuildMachine<I, S, R, RI>
     : CompileError<MissingMessage<Exclude<S, H>>>;
 
 /** One message per state without a handler. */
@@ -164,9 +171,10 @@ type WithResult<
   Cnt extends readonly unknown[],
   K extends string,
   V,
+  RI,
 > = Cnt["length"] extends ChunkSize
-  ? FsmBuilder<I, S, R & Add<O, K, V>, H, {}, []>
-  : FsmBuilder<I, S, R, H, Add<O, K, V>, [...Cnt, 0]>;
+  ? FsmBuilder<I, S, R & Add<O, K, V>, H, {}, [], RI>
+  : FsmBuilder<I, S, R, H, Add<O, K, V>, [...Cnt, 0], RI>;
 
 /**
  * Builder of a function-return state machine with input `I`, states `S`, results (state name to
@@ -182,9 +190,10 @@ export interface FsmBuilder<
   H extends string = never,
   O = {},
   Cnt extends readonly unknown[] = [],
+  RI = I,
 > {
   /** The state a run starts in (the first declared state by default). */
-  initial(state: S): FsmBuilder<I, S, R, H, O, Cnt>;
+  initial(state: S): FsmBuilder<I, S, R, H, O, Cnt, RI>;
   /**
    * The handler of state `name`; once per state. What it passes to `next`/`stop` (and what an
    * `onError` hook supplies) becomes the state's result type, and `next` targets must be
@@ -200,13 +209,13 @@ export interface FsmBuilder<
     handler: StateHandler<I, S, R & O, T>,
     options?: StateOptions<To, I, TransitionValue<NoInfer<T>>, E, StateContext<S, R & O>>,
   ): string extends S
-    ? FsmBuilder<I, S, R, H, O, Cnt>
-    : WithResult<I, S, R, H | K, O, Cnt, K, TransitionValue<T | E>>;
+    ? FsmBuilder<I, S, R, H, O, Cnt, RI>
+    : WithResult<I, S, R, H | K, O, Cnt, K, TransitionValue<T | E>, RI>;
   /**
    * The machine. Every declared state needs a handler first: until then `build` is not callable,
    * and the compile error on `.build(...)` names the states missing.
    */
-  readonly build: BuildOf<I, S, R & O, H>;
+  readonly build: BuildOf<I, S, R & O, H, RI>;
 }
 
 /** A built function-return state machine. */
@@ -270,10 +279,16 @@ interface BuilderData {
   states: readonly string[];
   initial: string;
   defs: ReadonlyMap<string, StateDef>;
+  /** The input's Standard Schema (`fsm(name, { input })`). */
+  schema?: StandardSchema;
 }
 
 /**
- * Starts a function-return state machine named `name` whose runs take input `I`.
+ * Starts a function-return state machine named `name` whose runs take input `I`. Given
+ * `{ input: schema }` (any Standard Schema validator: zod, valibot, arktype...), the input type
+ * comes from the schema: `run()` and `start()` take its input type and validate before the first
+ * handler runs (an `InputError` lists every issue; `start()` refuses an asynchronous validator),
+ * and handlers receive its output. `resume` does not validate again.
  *
  * @example
  * ```ts
@@ -284,12 +299,26 @@ interface BuilderData {
  *   .build();
  * ```
  */
-export function fsm<I = undefined>(name: string): FsmStart<I> {
+export function fsm<Sc extends StandardSchema>(
+  name: string,
+  options: { input: Sc },
+): FsmStart<SchemaOutput<Sc>, SchemaInput<Sc>>;
+export function fsm<I = undefined>(name: string): FsmStart<I>;
+export function fsm<I = undefined>(
+  name: string,
+  options?: { input?: StandardSchema },
+): FsmStart<I> {
   if (typeof name !== "string" || name === "") throw new TypeError("fsm(name): name is required");
+  const schema = options?.input;
+  if (schema !== undefined && typeof schema?.["~standard"]?.validate !== "function") {
+    throw new TypeError(
+      `machine '${name}': option 'input' must be a Standard Schema validator (zod, valibot, arktype...)`,
+    );
+  }
   return {
     states: (...names: string[]) => {
       checkNames(name, "state", names);
-      return builder({ name, states: names, initial: names[0], defs: new Map() });
+      return builder({ name, states: names, initial: names[0], defs: new Map(), schema });
     },
   } as unknown as FsmStart<I>;
 }
@@ -385,11 +414,31 @@ function buildMachine(
     policies,
     hash: machineHash(graph),
   };
+  // Built once: a run without schemas and input options calls nothing more (see admitInput).
+  const label = `machine '${data.name}'`;
+  const schemas = data.schema === undefined ? undefined : { standard: data.schema };
   const start = (input?: unknown, runOptions?: FsmRunOptions) =>
-    new Stepper<string, Record<string, unknown>>(def, input, runOptions);
+    new Stepper<string, Record<string, unknown>>(
+      def,
+      admitInput(label, schemas, graph.input?.schema, input, runOptions ?? {}, true),
+      runOptions,
+    );
   // async, so bad options reject the returned promise rather than throw.
-  const run = async (input?: unknown, runOptions?: FsmRunOptions) =>
-    start(input, runOptions).finish();
+  const run = async (input?: unknown, runOptions?: FsmRunOptions) => {
+    const admitted = admitInput(
+      label,
+      schemas,
+      graph.input?.schema,
+      input,
+      runOptions ?? {},
+      false,
+    );
+    return new Stepper<string, Record<string, unknown>>(
+      def,
+      admitted instanceof Promise ? await admitted : admitted,
+      runOptions,
+    ).finish();
+  };
   const machine: FsmMachine<unknown, string, Record<string, unknown>> = {
     kind: "fsm",
     name: data.name,

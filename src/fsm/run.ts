@@ -2,6 +2,7 @@
  * Running a function-return state machine: the stepper that `machine.start(input)` gives (the
  * one execution core: `run` and `resume` drive a stepper to the end), and the types of runs.
  */
+import type { InputRunOptions } from "../run/validate-input.js";
 import { randomUUID } from "../peers/builtins.js";
 import { setOwn } from "../graph/reserved.js";
 import type { CheckpointStore } from "../run/store/types.js";
@@ -58,7 +59,7 @@ export type StateHandler<I, S extends string, R, T> = (
 ) => T | Promise<T>;
 
 /** Options of one run. */
-export interface FsmRunOptions {
+export interface FsmRunOptions extends InputRunOptions {
   /** Id of the run (a random UUID by default). */
   runId?: string;
   /** Cancels the run: the current handler's `ctx.signal` aborts and the status is `"cancelled"`. */

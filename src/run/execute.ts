@@ -2,6 +2,7 @@
  * Runs one node: its function (or its map items, or its nested workflow) under the node's
  * policies. A node without policies takes the direct path: one call, no promise added.
  */
+import type { BudgetMeter } from "./budget.js";
 import { hasPolicies, type Prepared } from "./prepare.js";
 import type { CacheStoreLike, NodeOptions, RunOptions } from "./options.js";
 import { NodeTimeoutError, type NodeContext, type RunEvent } from "./types.js";
@@ -27,6 +28,8 @@ export interface ExecEnv {
   /** Wait nodes parked in an earlier part of this run (resumed runs), by node index. */
   readonly waits?: Map<number, WaitingNode>;
   contextFor(i: number, attempt: number, signal: AbortSignal): NodeContext;
+  /** The run's budget (`budget` run option), which counts retries. */
+  readonly budget?: BudgetMeter;
 }
 
 type Call = (args: unknown, ctx: NodeContext) => unknown;

@@ -1,6 +1,8 @@
 import type { RetryData, RunIf } from "../graph/types.js";
 import type { NodeContext, NodeError, RunEvent } from "./types.js";
 import type { CheckpointStore } from "./store/types.js";
+import type { InputRunOptions } from "./validate-input.js";
+import type { BudgetRunOptions } from "./budget.js";
 
 /** Retry policy. `attempts` counts every try, the first included (`attempts: 3` = 2 retries). */
 export interface RetryOptions extends RetryData {
@@ -83,6 +85,30 @@ export interface NodeOptions<A = never, R = unknown> {
    * `false` keeps a light node on the main thread. Ignored in other modes.
    */
   thread?: boolean;
+  /**
+   * `mode: "threads"` only: V8 limits of the worker thread running this node (heap sizes in MB).
+   * Nodes with limits run in a pool of their own, one per distinct set of limits; a node whose
+   * thread runs out of heap fails with a `ResourceLimitError`, and the pool starts a new thread.
+   */
+  resourceLimits?: ThreadResourceLimits;
+  /**
+   * `mode: "threads"` only: most milliseconds the node's worker thread may be busy running it
+   * (event-loop active time, measured from the main thread; waiting on I/O or timers does not
+   * count). Past it the thread is terminated and the node fails with a `ResourceLimitError`.
+   */
+  cpuTimeMs?: number;
+}
+
+/** V8 limits of a worker thread (Node's `resourceLimits`), in MB. */
+export interface ThreadResourceLimits {
+  /** The main heap: what most allocations fill. */
+  maxOldGenerationSizeMb?: number;
+  /** The heap for new objects. */
+  maxYoungGenerationSizeMb?: number;
+  /** Memory for generated code. */
+  codeRangeSizeMb?: number;
+  /** The thread's stack (default 4). */
+  stackSizeMb?: number;
 }
 
 /** What a custom error strategy returns for a failed node. */
@@ -118,8 +144,8 @@ export interface ThreadOptions {
   abortGraceMs?: number;
 }
 
-/** Options of a DAG run. */
-export interface RunOptions {
+/** Options of a DAG run (input checks: {@link InputRunOptions}; `budget`: {@link BudgetRunOptions}). */
+export interface RunOptions extends InputRunOptions, BudgetRunOptions {
   /**
    * `"sequential"` runs one node at a time; `"parallel"` (default) up to `concurrency`;
    * `"threads"` schedules like `"parallel"` and runs nodes in a worker-thread pool.

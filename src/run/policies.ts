@@ -129,6 +129,9 @@ async function attempts(
         !(error instanceof CircuitOpenError) &&
         (retry?.retryOn ? retry.retryOn(error, attempt) : true);
       if (!retryable) throw attempt > 1 ? new NodeError(name, error, attempt) : error;
+      // A retry the run's budget has no room for fails the node (and the run) instead.
+      const over = env.budget?.retry(name);
+      if (over) throw new NodeError(name, over, attempt);
       const wait = retryDelay(attempt, retry);
       env.emit?.({
         type: "node-retry",

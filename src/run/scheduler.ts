@@ -4,6 +4,7 @@
  * first, up to the concurrency limit. Synchronous node results are handled inline, so a workflow
  * of synchronous functions runs without creating a promise (`runSync`).
  */
+import type { BudgetExceededError, BudgetMeter } from "./budget.js";
 import type { Prepared } from "./prepare.js";
 import { argumentsOf, blockedBy } from "./arguments.js";
 import { CACHE_HIT, COMPLETED, FAILED, PENDING, RUNNING, SKIPPED, WAITING } from "./status.js";
@@ -87,6 +88,8 @@ export interface SchedulerInput {
   listener?: string;
   /** Wait nodes parked earlier in this run (resume): their `since` and deadline carry over. */
   waits?: Map<number, WaitingNode>;
+  /** The run's budget: counts node starts and retries, and holds its wall-time deadline. */
+  budget?: BudgetMeter;
 }
 
 /**
@@ -106,6 +109,7 @@ class Scheduler implements ExecEnv {
   readonly metadata: Record<string, unknown>;
   readonly emit: ((e: RunEvent) => void) | undefined = undefined;
   readonly controller = new AbortController();
+  readonly budget: BudgetMeter | undefined;
   /** `controller.signal`, read once: the getter is a call. */
   private readonly signal = this.controller.signal;
   readonly state: RunState;
@@ -144,6 +148,7 @@ class Scheduler implements ExecEnv {
   /** Set once the run has started to end (compensations may still be running). */
   private closing = false;
   private timer: LongTimer | undefined;
+  private budgetTimer: LongTimer | undefined;
   private pendingJournal = 0;
   private completionOrder: number[] = [];
   private onAbort: (() => void) | undefined;
@@ -204,8 +209,10 @@ class Scheduler implements ExecEnv {
     }
     this.ready = new ReadyQueue(p.priority);
     this.direct = !inp.events && inp.options.mode !== "threads";
+    this.budget = inp.budget;
     this.plain =
       this.direct &&
+      !inp.budget &&
       !inp.journal &&
       !inp.presets &&
       !inp.selected &&
@@ -237,6 +244,7 @@ class Scheduler implements ExecEnv {
         this.drive();
       }, this.options.timeoutMs);
     }
+    if (this.budget) this.watchBudget(this.budget);
     // Roots first; presets (resumed or reused results) resolve as they are decided.
     for (const i of p.roots) this.toDecide.push(i);
     return this.drive() ?? this.donePromise();
@@ -370,9 +378,38 @@ class Scheduler implements ExecEnv {
     this.afterResolve(i, "skipped", undefined, 0);
   }
 
+  /**
+   * A budget that runs out fails the run as a fault does: nothing new starts and in-flight nodes
+   * see their signal abort. The wall-time deadline fires on a timer (and is checked at each node
+   * start, for runs that never yield to timers).
+   */
+  private watchBudget(budget: BudgetMeter): void {
+    budget.onExceeded = (err) => {
+      this.fault(err);
+    };
+    const deadline = budget.deadline;
+    if (deadline === undefined || this.inp.sync) return;
+    const left = deadline - Date.now();
+    const fire = (): void => {
+      // A timer may fire a little early by the wall clock: the deadline has passed regardless.
+      budget.fail(budget.overTime(Math.max(Date.now(), deadline + 1)) as BudgetExceededError);
+      this.drive();
+    };
+    if (left < 0) budget.fail(budget.overTime() as BudgetExceededError);
+    else this.budgetTimer = setLongTimeout(fire, left + 1);
+  }
+
   /** Marks `i` running and calls it: its result, or THREW when the call threw (already recorded). */
   private begin(i: number): unknown {
     const st = this.state;
+    if (this.budget !== undefined) {
+      const over = this.budget.startNode(this.p.names[i]);
+      if (over) {
+        // Not started: skipped, like every node the failed run never reaches.
+        this.skip(i, `not started: ${over.message}`);
+        return THREW;
+      }
+    }
     st.statuses[i] = RUNNING;
     st.order[this.started++] = i;
     if (this.timed) {
@@ -756,6 +793,7 @@ class Scheduler implements ExecEnv {
     const st = this.state;
     this.closing = true;
     if (this.timer) clearLongTimeout(this.timer);
+    if (this.budgetTimer) clearLongTimeout(this.budgetTimer);
     if (this.onAbort) this.options.signal?.removeEventListener("abort", this.onAbort);
     st.status = this.cancelled
       ? "cancelled"

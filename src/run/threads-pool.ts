@@ -7,7 +7,7 @@ import os from "node:os";
 import type { MessagePort } from "node:worker_threads";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
-import type { ThreadOptions } from "./options.js";
+import type { ThreadOptions, ThreadResourceLimits } from "./options.js";
 import type { ErrorData, WorkerTask } from "./threads-protocol.js";
 import { missingPeer } from "../peers/missing-peer.js";
 
@@ -34,6 +34,8 @@ interface PoolSettings {
 }
 
 let current: { pool: Promise<Pool>; settings: PoolSettings } | undefined;
+/** Pools of nodes with `resourceLimits`, by settings and limits. */
+const limited = new Map<string, Promise<Pool>>();
 /** Pools replaced by a differently sized one, finishing their tasks. */
 const retiring = new Set<Promise<Pool>>();
 
@@ -76,9 +78,10 @@ export function threadPool(
  * ```
  */
 export async function closeThreadPool(): Promise<void> {
-  const pools = [...retiring, ...(current ? [current.pool] : [])];
+  const pools = [...retiring, ...(current ? [current.pool] : []), ...limited.values()];
   current = undefined;
   retiring.clear();
+  limited.clear();
   await Promise.all(
     pools.map((p) =>
       p.then(
@@ -88,6 +91,47 @@ export async function closeThreadPool(): Promise<void> {
     ),
   );
 }
+
+/**
+ * The pool for nodes with `resourceLimits`: V8 limits are set when a thread starts, so each
+ * distinct set of limits has a pool of its own (sized and timed out like the main pool).
+ */
+export function limitedThreadPool(
+  options: ThreadOptions | undefined,
+  preload: string | undefined,
+  limits: ThreadResourceLimits,
+): Promise<Pool> {
+  const settings = settingsOf(options, current?.settings);
+  const clean: ThreadResourceLimits = {};
+  for (const key of LIMIT_KEYS) {
+    const v = limits[key];
+    if (v === undefined) continue;
+    if (typeof v !== "number" || !(v > 0)) {
+      throw new RangeError(
+        `resourceLimits.${key} must be a number of MB above 0, got ${String(v)}`,
+      );
+    }
+    clean[key] = v;
+  }
+  const key = JSON.stringify([settings, clean]);
+  let pool = limited.get(key);
+  if (!pool) {
+    pool = createPool(settings, preload, clean);
+    limited.set(key, pool);
+    const created = pool;
+    created.catch(() => {
+      if (limited.get(key) === created) limited.delete(key);
+    });
+  }
+  return pool;
+}
+
+const LIMIT_KEYS = [
+  "maxOldGenerationSizeMb",
+  "maxYoungGenerationSizeMb",
+  "codeRangeSizeMb",
+  "stackSizeMb",
+] as const;
 
 function settingsOf(
   options: ThreadOptions | undefined,
@@ -113,7 +157,11 @@ function sameSettings(a: PoolSettings, b: PoolSettings): boolean {
   return a.maxThreads === b.maxThreads && a.idleTimeoutMs === b.idleTimeoutMs;
 }
 
-async function createPool(settings: PoolSettings, preload: string | undefined): Promise<Pool> {
+async function createPool(
+  settings: PoolSettings,
+  preload: string | undefined,
+  resourceLimits?: ThreadResourceLimits,
+): Promise<Pool> {
   // Loaded on first use: runs that never use threads do not load piscina.
   const { Piscina } = await import("piscina").catch((err: unknown) => {
     throw missingPeer(err, "piscina", 'mode: "threads"') ?? err;
@@ -135,6 +183,7 @@ async function createPool(settings: PoolSettings, preload: string | undefined): 
     // Idle workers keep their event loop running (rather than blocking on Atomics.wait), so the
     // preloading above goes on between tasks.
     atomics: "disabled",
+    ...(resourceLimits ? { resourceLimits } : {}),
   });
   return pool;
 }

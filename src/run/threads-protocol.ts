@@ -29,6 +29,8 @@ export interface ThreadTask {
   /** Whether anyone listens to progress (otherwise `ctx.emit` posts nothing). */
   progress: boolean;
   port: MessagePort;
+  /** Post `started` (with the thread's id) just before the call, so its CPU budget is watched. */
+  watch?: boolean;
 }
 
 /**
@@ -53,6 +55,8 @@ export type WarmTask = {
 
 /** Worker to main thread, on the task's port. */
 export type WorkerMessage =
+  /** The node's function is about to be called on thread `threadId` (tasks with `watch`). */
+  | { type: "started"; threadId: number }
   | { type: "progress"; progress: Progress }
   | { type: "result"; value: unknown }
   | { type: "error"; error: ErrorData }

@@ -3,7 +3,7 @@
  * workflow's module, find the exported workflow by name, take `impl(node).fn`), calls it with a
  * context of its own, and posts the outcome on the task's port.
  */
-import { isMainThread, workerData, type MessagePort } from "node:worker_threads";
+import { isMainThread, threadId, workerData, type MessagePort } from "node:worker_threads";
 import { findUnstorable } from "./codec.js";
 import { typescriptLoader } from "./threads-loader.js";
 import type { NodeContext, Progress } from "./types.js";
@@ -84,6 +84,7 @@ async function runNode(task: ThreadTask): Promise<void> {
       emit: task.progress ? (progress) => postProgress(port, progress) : noop,
     };
     if (task.index !== undefined) ctx.index = task.index;
+    if (task.watch) post(port, { type: "started", threadId });
     const value = await fn(task.args, ctx);
     const bad = findUnstorable(value);
     if (bad) post(port, { type: "unclonable", what: "result", ...bad });

@@ -16,9 +16,9 @@ import { pathToFileURL } from "node:url";
 import type { Graph } from "../graph/types.js";
 import { findUnstorable, type UnstorablePart } from "./codec.js";
 import type { ExecEnv } from "./execute.js";
-import type { ThreadOptions } from "./options.js";
+import type { NodeOptions, ThreadOptions, ThreadResourceLimits } from "./options.js";
 import type { NodeContext } from "./types.js";
-import { threadPool } from "./threads-pool.js";
+import { limitedThreadPool, threadPool } from "./threads-pool.js";
 import {
   dataToError,
   errorToData,
@@ -100,6 +100,43 @@ export class ThreadCloneError extends Error {
     this.what = what;
     this.path = where;
     this.reason = part.reason;
+  }
+}
+
+/**
+ * A node running in a worker thread went over a limit of its own: the thread's heap
+ * (`resourceLimits`) or its CPU time budget (`cpuTimeMs`). The thread was stopped and the pool
+ * starts another; the node fails like any other failure (retry, fallback and `onError` apply).
+ *
+ * @example
+ * ```ts
+ * const r = await wf.run(input, { mode: "threads", onError: "continue" });
+ * const cause = r.errors[0]?.cause;
+ * if (cause instanceof ResourceLimitError) console.log(cause.node, cause.limit, cause.max, cause.used);
+ * ```
+ */
+export class ResourceLimitError extends Error {
+  /** The node that went over. */
+  readonly node: string;
+  /** Which limit: `"cpuTimeMs"` or one of the heap's `resourceLimits` fields. */
+  readonly limit: "cpuTimeMs" | keyof ThreadResourceLimits;
+  /** The limit's value (ms, or MB). */
+  readonly max: number;
+  /** What the node used when stopped, where it is known (ms of busy thread time). */
+  readonly used: number | undefined;
+  constructor(
+    node: string,
+    limit: ResourceLimitError["limit"],
+    max: number,
+    used: number | undefined,
+    detail: string,
+  ) {
+    super(`node '${node}' ${detail}`);
+    this.name = "ResourceLimitError";
+    this.node = node;
+    this.limit = limit;
+    this.max = max;
+    this.used = used;
   }
 }
 
@@ -225,11 +262,76 @@ export function threadCall(env: ExecEnv, i: number): Call {
     if (badArgs) throw new ThreadCloneError(node, "arguments", badArgs, item);
     const badMeta = findUnstorable(ctx.metadata);
     if (badMeta) throw new ThreadCloneError(node, "metadata", badMeta, item);
-    const pool = threadPool(env.options.threads, ref.module);
+    const own = env.p.options[i] as NodeOptions<never, unknown> | undefined;
+    const limits = own?.resourceLimits;
+    const cpuTimeMs = own?.cpuTimeMs;
+    if (cpuTimeMs !== undefined && !(typeof cpuTimeMs === "number" && cpuTimeMs > 0)) {
+      throw new RangeError(
+        `node '${node}': option 'cpuTimeMs' must be a number of milliseconds above 0, got ${String(cpuTimeMs)}`,
+      );
+    }
+    const pool = limits
+      ? limitedThreadPool(env.options.threads, ref.module, limits)
+      : threadPool(env.options.threads, ref.module);
     return pool.then((p) =>
-      send(p.run.bind(p), ref, node, args, ctx, item, env.emit !== undefined, grace),
+      send(p.run.bind(p), ref, node, args, ctx, item, env.emit !== undefined, grace, {
+        limits,
+        cpuTimeMs,
+        threads: p.threads as readonly WatchedThread[],
+      }),
     );
   };
+}
+
+/** What a pool's thread offers for watching its busy time (a `Worker`). */
+interface WatchedThread {
+  readonly threadId: number;
+  readonly performance: {
+    eventLoopUtilization(base?: EluSample): EluSample;
+  };
+}
+
+interface EluSample {
+  idle: number;
+  active: number;
+  utilization: number;
+}
+
+/** The limits of one node call. */
+interface Guard {
+  limits: ThreadResourceLimits | undefined;
+  cpuTimeMs: number | undefined;
+  threads: readonly WatchedThread[];
+}
+
+/**
+ * Watches the busy time of the thread running a node once it reports `started`: its event loop's
+ * active time (from `worker.performance.eventLoopUtilization()`, readable from this thread while
+ * the worker computes; time spent waiting on I/O or timers is idle). Where the thread cannot be
+ * found, wall time since `started` stands in. Calls `over(ms)` once the budget is passed.
+ */
+function watchCpu(
+  threads: readonly WatchedThread[],
+  threadId: number,
+  budgetMs: number,
+  over: (usedMs: number) => void,
+): () => void {
+  const thread = threads.find((t) => t.threadId === threadId);
+  const base = thread?.performance.eventLoopUtilization();
+  const t0 = performance.now();
+  const busy = (): number =>
+    thread && base ? thread.performance.eventLoopUtilization(base).active : performance.now() - t0;
+  // Checked a few times per budget, at most every 100 ms and at least every 5 ms.
+  const every = Math.min(100, Math.max(5, budgetMs / 4));
+  const timer = setInterval(() => {
+    const used = busy();
+    if (used > budgetMs) {
+      clearInterval(timer);
+      over(used);
+    }
+  }, every);
+  timer.unref();
+  return () => clearInterval(timer);
 }
 
 type RunTask = (
@@ -246,6 +348,7 @@ function send(
   index: number | undefined,
   progress: boolean,
   graceMs: number,
+  guard?: Guard,
 ): Promise<unknown> {
   const { signal } = ctx;
   if (signal.aborted) return Promise.reject(signal.reason);
@@ -253,11 +356,15 @@ function send(
   // Aborting this one terminates the worker: for code that does not (or cannot) watch its signal.
   const terminate = new AbortController();
   let grace: ReturnType<typeof setTimeout> | undefined;
+  let stopWatch: (() => void) | undefined;
+  // Set when the node went over its CPU budget and its thread is being terminated.
+  let overCpu: ResourceLimitError | undefined;
   return new Promise<unknown>((resolve, reject) => {
     let settled = false;
     const settle = (): boolean => {
       if (settled) return false;
       settled = true;
+      stopWatch?.();
       signal.removeEventListener("abort", onAbort);
       if (grace !== undefined) clearTimeout(grace);
       port1.close();
@@ -272,7 +379,20 @@ function send(
     };
     signal.addEventListener("abort", onAbort, { once: true });
     port1.on("message", (m: WorkerMessage) => {
-      if (m.type === "progress") {
+      if (m.type === "started") {
+        const budget = guard?.cpuTimeMs;
+        if (budget === undefined || settled) return;
+        stopWatch = watchCpu(guard?.threads ?? [], m.threadId, budget, (used) => {
+          overCpu = new ResourceLimitError(
+            node,
+            "cpuTimeMs",
+            budget,
+            Math.round(used),
+            `went over its CPU time budget (cpuTimeMs: ${budget}): its worker thread was busy for ${Math.round(used)} ms; the thread was terminated and the pool replaces it`,
+          );
+          terminate.abort(overCpu);
+        });
+      } else if (m.type === "progress") {
         if (!settled) ctx.emit(m.progress);
       } else if (m.type === "result") {
         if (settle()) resolve(m.value);
@@ -295,13 +415,40 @@ function send(
       port: port2,
     };
     if (ref.exportName !== undefined) task.exportName = ref.exportName;
+    if (guard?.cpuTimeMs !== undefined) task.watch = true;
     if (index !== undefined) task.index = index;
     // The outcome arrives on the port; the pool's own promise only matters when it fails (the
     // worker was terminated, crashed, or could not load).
     run(task, { transferList: [port2], signal: terminate.signal }).then(undefined, (e: unknown) => {
-      if (settle()) reject(signal.aborted ? signal.reason : poolError(e));
+      if (!settle()) return;
+      if (overCpu) reject(overCpu);
+      else if (signal.aborted) reject(signal.reason);
+      else reject(heapError(node, e, guard?.limits) ?? poolError(e));
     });
   });
+}
+
+/** A worker that ran out of the heap its `resourceLimits` gave it, as a {@link ResourceLimitError}. */
+function heapError(
+  node: string,
+  e: unknown,
+  limits: ThreadResourceLimits | undefined,
+): ResourceLimitError | undefined {
+  if ((e as { code?: unknown } | null)?.code !== "ERR_WORKER_OUT_OF_MEMORY") return undefined;
+  const which: keyof ThreadResourceLimits =
+    limits?.maxOldGenerationSizeMb !== undefined || limits?.maxYoungGenerationSizeMb === undefined
+      ? "maxOldGenerationSizeMb"
+      : "maxYoungGenerationSizeMb";
+  const max = limits?.[which] ?? 0;
+  const err = new ResourceLimitError(
+    node,
+    which,
+    max,
+    undefined,
+    `ran out of memory in its worker thread (resourceLimits.${which}: ${max} MB); the thread was stopped and the pool replaces it`,
+  );
+  (err as { cause?: unknown }).cause = e;
+  return err;
 }
 
 /** The pool's own failures (a worker that crashed or could not start) as an Error. */

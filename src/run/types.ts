@@ -175,11 +175,20 @@ export class NodeTimeoutError extends Error {
   }
 }
 
+/** One problem of a refused run input: where (`input.rows[2].age`) and what. */
+export interface InputIssue {
+  path: string;
+  message: string;
+}
+
 /** The input given to `run` did not fit the workflow. */
 export class InputError extends Error {
-  constructor(message: string) {
+  /** Every problem an input schema found (empty for other refusals). */
+  readonly issues: readonly InputIssue[];
+  constructor(message: string, issues: readonly InputIssue[] = []) {
     super(message);
     this.name = "InputError";
+    this.issues = issues;
   }
 }
 
