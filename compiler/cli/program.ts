@@ -97,6 +97,10 @@ export async function runCli(argv: string[], io: CliIO = processIO): Promise<num
     .option("--output <file>", "task files: write the results as JSON to this file")
     .option("--status", "task files: show a run recorded in --checkpoint")
     .option("--cancel", "task files: cancel a run recorded in --checkpoint")
+    .option(
+      "--actor <name>",
+      "who runs (resumes, cancels), for the checkpoint's audit trail (default: $WEFT_ACTOR, else the OS user)",
+    )
     .option("--redis <url>", "run on distributed workers (weft worker) through this Redis")
     .option("--prefix <prefix>", "with --redis: key prefix shared with the workers", "weft")
     .action(async (file: string, opts) => {
@@ -126,6 +130,20 @@ export async function runCli(argv: string[], io: CliIO = processIO): Promise<num
     .action(async (runId: string, opts) => {
       const { runsShowCommand } = await import("./runs-command.js");
       code = runsShowCommand(runId, opts, io);
+    });
+
+  program
+    .command("audit")
+    .description(
+      "print and verify the hash-chained audit trail of a checkpoint file (who did what to which run)",
+    )
+    .requiredOption("--checkpoint <file>", "the SQLite checkpoint file")
+    .option("--run <id>", "only this run's entries (--verify still checks the whole chain)")
+    .option("--verify", "check the hash chain; exit 1 naming the first broken entry")
+    .option("--json", "print the entries (and the verdict) as JSON")
+    .action(async (opts) => {
+      const { auditCommand } = await import("./audit-command.js");
+      code = auditCommand(opts, io);
     });
 
   program

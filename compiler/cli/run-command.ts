@@ -3,6 +3,7 @@
  * compiled schema, before anything is loaded), then loads the workflow (see run-target.ts), runs
  * it with live progress and prints the run record as JSON.
  */
+import { cliActor } from "./actor.js";
 import path from "node:path";
 import type { RunEvent } from "../../src/run/types.js";
 import { runRecordToJson } from "../../src/serialize/run-record.js";
@@ -37,6 +38,8 @@ export interface RunCommandOptions {
   /** Run on distributed workers through this Redis server, under this key prefix. */
   redis?: string;
   prefix?: string;
+  /** Who runs it, for the checkpoint's audit trail (default: `$WEFT_ACTOR`, else the OS user). */
+  actor?: string;
 }
 
 const OK_STATUSES = new Set(["completed", "stopped", "terminal", "waiting"]);
@@ -147,7 +150,10 @@ export async function runCommand(
     if (concurrency !== undefined) runOptions.concurrency = concurrency;
     if (options.trace) runOptions.trace = path.resolve(options.trace);
     if (options.runId !== undefined) runOptions.runId = options.runId;
-    if (store) runOptions.checkpoint = store;
+    if (store) {
+      runOptions.checkpoint = store;
+      runOptions.actor = cliActor(options.actor);
+    }
     let result: RunOutcome;
     try {
       if (options.resume !== undefined) {

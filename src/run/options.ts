@@ -180,4 +180,9 @@ export interface RunOptions {
   timings?: boolean;
   /** Write a Chrome trace-event file (Perfetto) of the run to this path. */
   trace?: string;
+  /**
+   * Who starts (resumes, signals, cancels) the run, as the `checkpoint` store's audit trail
+   * records it: a user, a service account, a token name. Default `"unknown"`.
+   */
+  actor?: string;
 }

@@ -78,6 +78,7 @@ export function createServeApp(options: ServeOptions): ServeApp {
     pruneStore: ownStore,
     callbackAttempts: options.callbackAttempts ?? 3,
     callbackTimeoutMs: options.callbackTimeoutMs ?? 10_000,
+    onError: (err) => report(err),
   });
   const tokens = tokenList(options.token);
   const report = options.onError ?? ((err: unknown) => console.error("weft serve:", err));

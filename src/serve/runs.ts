@@ -15,6 +15,7 @@ import { EventLog, type LoggedEvent } from "./event-log.js";
 import type { ServeMetrics } from "./metrics.js";
 import type { Served } from "./workflows.js";
 import type { AuditEntry, ServeStore } from "./types.js";
+import { auditAppender } from "../audit/record.js";
 
 /** What the server remembers about a run besides its record. */
 export interface RunMeta {
@@ -87,6 +88,8 @@ export interface RunManagerOptions {
   pruneStore: boolean;
   callbackAttempts: number;
   callbackTimeoutMs: number;
+  /** Receives errors no request waits for (an asynchronous store's audit write). */
+  onError?(error: unknown): void;
 }
 
 export class RunManager {
@@ -212,6 +215,7 @@ export class RunManager {
         checkpoint: this.o.store,
         signal: controller.signal,
         onEvent,
+        actor: meta.actor,
       });
     } catch (err) {
       promise = Promise.reject(err);
@@ -303,6 +307,17 @@ export class RunManager {
     if (!e) return "unknown";
     if (e.final || !e.controller) return "ended";
     e.controller.abort(new Error(`cancelled by ${client.actor}`));
+    // The store's hash-chained trail, next to the server's JSON-lines log.
+    void Promise.resolve(
+      auditAppender(
+        this.o.store,
+        client.actor,
+      )?.({
+        action: "run.cancel",
+        runId,
+        workflow: e.meta.workflow,
+      }),
+    ).catch((err: unknown) => this.o.onError?.(err));
     this.o.audit({
       at: new Date().toISOString(),
       action: "run.cancel",
