@@ -185,4 +185,9 @@ export interface RunOptions {
    * records it: a user, a service account, a token name. Default `"unknown"`.
    */
   actor?: string;
+  /**
+   * Resume a run even when a node's function now resolves to another registry version than the
+   * checkpointed run used (refused by default with a `VersionMismatchError`).
+   */
+  allowVersionChange?: boolean;
 }

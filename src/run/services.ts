@@ -18,6 +18,7 @@ import { DEFAULT_LEASE_MS, takeLease, type HeldLease } from "./lease.js";
 import { telemetryRegistered } from "./otel-api.js";
 import { auditAppender } from "../audit/record.js";
 import { inputHash } from "../audit/chain.js";
+import { checkVersions, nodeVersions, saveVersions } from "../registry/check.js";
 
 export interface RunServices {
   input: unknown;
@@ -165,7 +166,21 @@ export function attachRunServices(req: ServiceRequest): Awaitable<RunServices> {
       if (!held) return finish();
       return settleThen(finish, () => held.release());
     });
+    const versions = nodeVersions(p);
     const begun = (): Awaitable<RunServices> =>
+      then(
+        req.resuming
+          ? checkVersions(
+              store,
+              req.workflow.name,
+              runId,
+              versions,
+              options.allowVersionChange === true,
+            )
+          : undefined,
+        () => begin(),
+      );
+    const begin = (): Awaitable<RunServices> =>
       then(
         store.beginRun({
           runId,
@@ -177,14 +192,20 @@ export function attachRunServices(req: ServiceRequest): Awaitable<RunServices> {
         }),
         () =>
           then(
-            audit?.({
-              action: req.resuming ? "run.resume" : "run.start",
-              runId,
-              workflow: req.workflow.name,
-              graphHash: hash,
-              inputHash: inputHash(svc.input),
-            }),
-            withFinish,
+            req.resuming
+              ? undefined
+              : saveVersions(store, runId, versions, options.replace === true),
+            () =>
+              then(
+                audit?.({
+                  action: req.resuming ? "run.resume" : "run.start",
+                  runId,
+                  workflow: req.workflow.name,
+                  graphHash: hash,
+                  inputHash: inputHash(svc.input),
+                }),
+                withFinish,
+              ),
           ),
       );
     if (!p.kinds.includes("wait")) return begun();

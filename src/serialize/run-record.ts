@@ -42,6 +42,7 @@ const nodeRecord = object(
     ["result", json],
     ["error", str],
     ["skipReason", str],
+    ["version", str],
   ],
   "a node record",
 );
