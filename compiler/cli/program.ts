@@ -166,9 +166,13 @@ export async function runCli(argv: string[], io: CliIO = processIO): Promise<num
     .command("validate")
     .description("check workflows in source, or graph files, and report problems")
     .argument("<files...>", "TypeScript modules, .json or .yaml graph files")
-    .action(async (files: string[]) => {
+    .option(
+      "--registry <module>",
+      "graph files: resolve each node's function (and version range) against this module's registry, running nothing",
+    )
+    .action(async (files: string[], opts: { registry?: string }) => {
       const { validateCommand } = await import("./validate-command.js");
-      code = await validateCommand(files, io);
+      code = await validateCommand(files, io, opts);
     });
 
   program
