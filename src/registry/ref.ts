@@ -21,15 +21,28 @@ export function parseFunctionRef(text: string): { name: string; version?: string
   return version.length > 0 ? { name, version } : undefined;
 }
 
-/** Versions that registry functions carry (see `FunctionRegistry.use`), by function. */
-const tagged = new WeakMap<object, { name: string; version: string }>();
-
-/** Marks `fn` as version `version` of registry function `name`. */
-export function tagVersion(fn: object, name: string, version: string): void {
-  tagged.set(fn, { name, version });
+/** What a function taken with `FunctionRegistry.use` carries: its name, version, the range asked. */
+export interface VersionTag {
+  name: string;
+  version: string;
+  range?: string;
 }
 
-/** The registry name and version `fn` was taken out under, if any. */
-export function versionOf(fn: unknown): { name: string; version: string } | undefined {
+const tagged = new WeakMap<object, VersionTag>();
+
+/** Marks `fn` as version `tag.version` of registry function `tag.name`. */
+export function tagVersion(fn: object, tag: VersionTag): void {
+  tagged.set(fn, tag);
+}
+
+/**
+ * The registry name and version `fn` was taken out under with `use`, if any.
+ *
+ * @example
+ * ```ts
+ * versionOf(reg.use("resize@^1.2")); // { name: "resize", version: "1.2.0", range: "^1.2" }
+ * ```
+ */
+export function versionOf(fn: unknown): VersionTag | undefined {
   return typeof fn === "function" ? tagged.get(fn) : undefined;
 }

@@ -95,8 +95,9 @@ export class FunctionRegistry {
    */
   use<F extends VersionedFunction = VersionedFunction>(ref: string): F {
     const { name, version, fn } = this.resolve(ref);
+    const range = parseFunctionRef(ref)?.version;
     // Tagged, not wrapped: the function itself runs (its source keys the default cache).
-    tagVersion(fn, name, version);
+    tagVersion(fn, { name, version, ...(range !== undefined ? { range } : {}) });
     return fn as F;
   }
 
