@@ -326,7 +326,7 @@ async function run(
       signal: controller.signal,
       ...(args.parallelism !== undefined ? { parallelism: args.parallelism } : {}),
       ...(args.timeoutS !== undefined ? { timeoutMs: args.timeoutS * 1000 } : {}),
-      ...(args.store ? { checkpoint: args.store } : {}),
+      ...(args.store ? { checkpoint: args.store, actor: cliActor(args.options.actor) } : {}),
       ...(args.resume !== undefined ? { resume: args.resume } : {}),
       ...(args.options.runId !== undefined && args.resume === undefined
         ? { runId: args.options.runId }
