@@ -7,10 +7,14 @@ import { verifyAudit, type AuditVerdict } from "../../src/audit/chain.js";
 import type { AuditEntry } from "../../src/audit/types.js";
 import { CliError, type CliIO } from "./output.js";
 import { openCheckpoint } from "./runs-command.js";
+import { withPeer } from "./peers.js";
 
-/** Options of `weft audit`. */
+/** Options of `weft audit`: a SQLite checkpoint file, or a Redis store (`--redis`, `--prefix`). */
 export interface AuditCommandOptions {
-  checkpoint: string;
+  checkpoint?: string;
+  redis?: string;
+  /** With `redis`: the store's key prefix (default `weft`). */
+  prefix?: string;
   /** Only this run's entries (the whole chain is still verified). */
   run?: string;
   verify?: boolean;
@@ -22,15 +26,33 @@ export interface AuditCommandOptions {
  *
  * @example
  * ```ts
- * auditCommand({ checkpoint: "runs.db", verify: true }, processIO()); // 0: the chain is intact
+ * await auditCommand({ checkpoint: "runs.db", verify: true }, processIO()); // 0: the chain is intact
  * ```
  */
-export function auditCommand(options: AuditCommandOptions, io: CliIO): number {
-  if (!existsSync(options.checkpoint))
-    throw new CliError(`no checkpoint file '${options.checkpoint}'`);
-  const store = openCheckpoint(options.checkpoint);
+export async function auditCommand(options: AuditCommandOptions, io: CliIO): Promise<number> {
+  if ((options.checkpoint === undefined) === (options.redis === undefined)) {
+    throw new CliError("weft audit reads one store: give --checkpoint FILE or --redis URL");
+  }
+  let source: string;
+  let store: { readAudit(): AuditEntry[] | Promise<AuditEntry[]>; close(): unknown };
+  if (options.checkpoint !== undefined) {
+    if (!existsSync(options.checkpoint)) {
+      throw new CliError(`no checkpoint file '${options.checkpoint}'`);
+    }
+    source = options.checkpoint;
+    store = openCheckpoint(options.checkpoint);
+  } else {
+    const { redisStore } = await withPeer(
+      "ioredis",
+      "weft audit --redis",
+      () => import("../../src/distributed/redis-store.js"),
+    );
+    const prefix = options.prefix ?? "weft";
+    source = `${options.redis} (prefix '${prefix}')`;
+    store = redisStore({ connection: options.redis!, prefix });
+  }
   try {
-    const chain = store.readAudit();
+    const chain = await store.readAudit();
     const shown = options.run === undefined ? chain : chain.filter((e) => e.runId === options.run);
     // A filtered list is not a chain: verification always covers every entry.
     const verdict = options.verify ? verifyAudit(chain) : undefined;
@@ -42,16 +64,16 @@ export function auditCommand(options: AuditCommandOptions, io: CliIO): number {
       if (shown.length === 0) {
         io.out.write(
           options.run === undefined
-            ? `no audit entries in ${options.checkpoint}\n`
-            : `no audit entries for run '${options.run}' in ${options.checkpoint}\n`,
+            ? `no audit entries in ${source}\n`
+            : `no audit entries for run '${options.run}' in ${source}\n`,
         );
       }
       for (const e of shown) io.out.write(`${formatEntry(e)}\n`);
-      if (verdict) io.out.write(`${formatVerdict(options.checkpoint, verdict)}\n`);
+      if (verdict) io.out.write(`${formatVerdict(source, verdict)}\n`);
     }
     return verdict && !verdict.ok ? 1 : 0;
   } finally {
-    store.close();
+    await store.close();
   }
 }
 

@@ -137,13 +137,15 @@ export async function runCli(argv: string[], io: CliIO = processIO): Promise<num
     .description(
       "print and verify the hash-chained audit trail of a checkpoint file (who did what to which run)",
     )
-    .requiredOption("--checkpoint <file>", "the SQLite checkpoint file")
+    .option("--checkpoint <file>", "the SQLite checkpoint file")
+    .option("--redis <url>", "or: a Redis checkpoint store (redisStore)")
+    .option("--prefix <prefix>", "with --redis: the store's key prefix", "weft")
     .option("--run <id>", "only this run's entries (--verify still checks the whole chain)")
     .option("--verify", "check the hash chain; exit 1 naming the first broken entry")
     .option("--json", "print the entries (and the verdict) as JSON")
     .action(async (opts) => {
       const { auditCommand } = await import("./audit-command.js");
-      code = auditCommand(opts, io);
+      code = await auditCommand(opts, io);
     });
 
   program

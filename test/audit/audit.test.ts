@@ -1,7 +1,7 @@
 /** The audit trail: entries for each action, tamper detection, one chain under concurrency. */
 import { spawn } from "node:child_process";
 import { execFile } from "node:child_process";
-import { mkdtempSync, rmSync } from "node:fs";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { createRequire } from "node:module";
 import { tmpdir } from "node:os";
 import path from "node:path";
@@ -210,33 +210,42 @@ describe("audit trail", () => {
     const file = path.join(tmp, "concurrent.db");
     sqliteStore(file).close();
     const script = path.join(ROOT, "test/audit/fixtures/append.ts");
-    await Promise.all(
-      ["p1", "p2", "p3"].map(
-        (tag) =>
-          new Promise<void>((resolve, reject) => {
-            const child = spawn(process.execPath, ["--import", "tsx", script, file, "60", tag], {
-              cwd: ROOT,
-              stdio: ["ignore", "ignore", "pipe"],
-            });
-            let err = "";
-            child.stderr.on("data", (d) => (err += String(d)));
-            child.once("exit", (code) => (code === 0 ? resolve() : reject(new Error(err))));
-          }),
-      ),
+    const go = path.join(tmp, "go");
+    let ready = 0;
+    let release: () => void = () => {};
+    const allReady = new Promise<void>((r) => (release = r));
+    const done = ["p1", "p2", "p3"].map(
+      (tag) =>
+        new Promise<void>((resolve, reject) => {
+          const child = spawn(process.execPath, ["--import", "tsx", script, file, "200", tag, go], {
+            cwd: ROOT,
+            stdio: ["ignore", "pipe", "pipe"],
+          });
+          let err = "";
+          child.stdout.on("data", () => {
+            if (++ready === 3) release();
+          });
+          child.stderr.on("data", (d) => (err += String(d)));
+          child.once("exit", (code) => (code === 0 ? resolve() : reject(new Error(err))));
+        }),
     );
+    // Every writer has opened the file before any appends: they contend for the write lock.
+    await allReady;
+    writeFileSync(go, "");
+    await Promise.all(done);
     const store = sqliteStore(file);
     const entries = store.readAudit();
-    expect(entries.map((e) => e.seq)).toEqual(Array.from({ length: 180 }, (_, i) => i + 1));
-    expect(verifyAudit(entries)).toEqual({ ok: true, entries: 180 });
+    expect(entries.map((e) => e.seq)).toEqual(Array.from({ length: 600 }, (_, i) => i + 1));
+    expect(verifyAudit(entries)).toEqual({ ok: true, entries: 600 });
     for (const tag of ["p1", "p2", "p3"]) {
       expect(entries.filter((e) => e.actor === tag).map((e) => e.runId)).toEqual(
-        Array.from({ length: 60 }, (_, i) => `${tag}-${i}`),
+        Array.from({ length: 200 }, (_, i) => `${tag}-${i}`),
       );
     }
     store.close();
   }, 120_000);
 
-  it("redis store: an entry per action; an edited entry is reported", async () => {
+  it("redis store: an entry per action; an edited entry is reported, by verifyAudit and weft audit --verify", async () => {
     const prefix = `${redisPrefix}:actions`;
     const store = redisStore({ prefix });
     try {
@@ -250,10 +259,22 @@ describe("audit trail", () => {
         seq: 2,
         message: expect.stringContaining("audit entry 2 (run.end of run 'a1' by ana): its hash"),
       });
+      const cli = await weft(
+        "audit",
+        "--redis",
+        "redis://127.0.0.1:6379",
+        "--prefix",
+        prefix,
+        "--verify",
+      );
+      expect(cli.code).toBe(1);
+      expect(cli.stdout).toContain(
+        `audit trail of redis://127.0.0.1:6379 (prefix '${prefix}') is broken at entry 2: audit entry 2 (run.end of run 'a1' by ana): its hash does not match its content`,
+      );
     } finally {
       await store.close();
     }
-  }, 60_000);
+  }, 120_000);
 
   it("redis store: concurrent appends from several connections keep one chain", async () => {
     const prefix = `${redisPrefix}:concurrent`;
