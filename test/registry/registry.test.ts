@@ -1,5 +1,5 @@
 /** The versioned function registry: resolution, fromGraph, run records, checkpoints, resume. */
-import { describe, expect, it } from "vitest";
+import { describe, expect, expectTypeOf, it } from "vitest";
 import { dag } from "../../src/dag/index.js";
 import { registry, VersionMismatchError, FunctionRegistry } from "../../src/registry/index.js";
 import {
@@ -192,5 +192,8 @@ describe("fromGraph with a versioned registry", () => {
     expect(run.output).toBe("v1.2 3");
     expect(run.toJSON().nodes.small.version).toBe("1.2.0");
     expect(reg).toBeInstanceOf(FunctionRegistry);
+    expectTypeOf(registry().add("x", "1.0.0", resizeV12)).toEqualTypeOf<FunctionRegistry>();
+    expectTypeOf(reg.use<typeof resizeV12>("resize@^1")).toEqualTypeOf<typeof resizeV12>();
+    expectTypeOf(reg.resolve("resize").version).toBeString();
   });
 });
