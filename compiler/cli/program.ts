@@ -98,6 +98,10 @@ export async function runCli(argv: string[], io: CliIO = processIO): Promise<num
     .option("--status", "task files: show a run recorded in --checkpoint")
     .option("--cancel", "task files: cancel a run recorded in --checkpoint")
     .option(
+      "--allow-version-change",
+      "with --resume: resume even when a node's function now resolves to another registry version",
+    )
+    .option(
       "--actor <name>",
       "who runs (resumes, cancels), for the checkpoint's audit trail (default: $WEFT_ACTOR, else the OS user)",
     )

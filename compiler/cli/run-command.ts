@@ -40,6 +40,8 @@ export interface RunCommandOptions {
   prefix?: string;
   /** Who runs it, for the checkpoint's audit trail (default: `$WEFT_ACTOR`, else the OS user). */
   actor?: string;
+  /** With `--resume`: resume even when a node's function now resolves to another version. */
+  allowVersionChange?: boolean;
 }
 
 const OK_STATUSES = new Set(["completed", "stopped", "terminal", "waiting"]);
@@ -153,6 +155,7 @@ export async function runCommand(
     if (store) {
       runOptions.checkpoint = store;
       runOptions.actor = cliActor(options.actor);
+      if (options.allowVersionChange) runOptions.allowVersionChange = true;
     }
     let result: RunOutcome;
     try {
