@@ -34,6 +34,7 @@ export const DIAGNOSTIC_CODES = {
   // Input files.
   WEFT040: "file cannot be read or parsed",
   WEFT041: "graph file is malformed",
+  WEFT042: "graph node whose function the registry cannot resolve",
   WEFT050: "task workflow file is invalid",
   // Warnings.
   WEFT101: "select case nothing consumes",

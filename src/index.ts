@@ -40,6 +40,10 @@ export * from "./run/codec.js";
 export { SignalError, WaitTimeoutError } from "./run/waits.js";
 export { timers, type Resumable, type TimersReport } from "./run/timers.js";
 export * from "./run/store/index.js";
+// audit trail
+export * from "./audit/index.js";
+// versioned function registry
+export * from "./registry/index.js";
 export * from "./run/trace.js";
 export * from "./run/otel.js";
 // serialize

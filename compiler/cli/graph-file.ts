@@ -1,6 +1,6 @@
 /** Reading a workflow for `viz` and `validate`: from TypeScript source, or from a graph file. */
 import path from "node:path";
-import type { Graph } from "../../src/graph/types.js";
+import type { Graph, SourceLocation } from "../../src/graph/types.js";
 import { ParseError } from "../../src/serialize/errors.js";
 import { checkGraph } from "../../src/serialize/graph-shape.js";
 import { formatPath } from "../../src/serialize/path.js";
@@ -21,7 +21,12 @@ export function isGraphFile(file: string): boolean {
  * WEFT041) and the workflow (dangling references, cycles, unreachable states: WEFT001…). Every
  * diagnostic points at the line and column of the offending field.
  */
-export function readGraphFile(file: string): { graph?: Graph; diagnostics: Diagnostic[] } {
+export function readGraphFile(file: string): {
+  graph?: Graph;
+  diagnostics: Diagnostic[];
+  /** Where a field of the document is (its line and column), for later diagnostics. */
+  at?: (path: (string | number)[]) => SourceLocation;
+} {
   const display =
     path.relative(process.cwd(), path.resolve(file)).split(path.sep).join("/") || file;
   let text: Uint8Array;
@@ -66,5 +71,9 @@ export function readGraphFile(file: string): { graph?: Graph; diagnostics: Diagn
     const pos = doc.locate([...where, ...issueField(g, issue)], "value");
     return at(pos?.line, pos?.column);
   });
-  return { graph, diagnostics };
+  const locate = (where: (string | number)[]): SourceLocation => {
+    const pos = doc.locate(where, "value");
+    return at(pos?.line, pos?.column);
+  };
+  return { graph, diagnostics, at: locate };
 }

@@ -98,6 +98,14 @@ export async function runCli(argv: string[], io: CliIO = processIO): Promise<num
     .option("--output <file>", "task files: write the results as JSON to this file")
     .option("--status", "task files: show a run recorded in --checkpoint")
     .option("--cancel", "task files: cancel a run recorded in --checkpoint")
+    .option(
+      "--allow-version-change",
+      "with --resume: resume even when a node's function now resolves to another registry version",
+    )
+    .option(
+      "--actor <name>",
+      "who runs (resumes, cancels), for the checkpoint's audit trail (default: $WEFT_ACTOR, else the OS user)",
+    )
     .option("--redis <url>", "run on distributed workers (weft worker) through this Redis")
     .option("--prefix <prefix>", "with --redis: key prefix shared with the workers", "weft")
     .action(async (file: string, opts) => {
@@ -130,6 +138,22 @@ export async function runCli(argv: string[], io: CliIO = processIO): Promise<num
     });
 
   program
+    .command("audit")
+    .description(
+      "print and verify the hash-chained audit trail of a checkpoint file (who did what to which run)",
+    )
+    .option("--checkpoint <file>", "the SQLite checkpoint file")
+    .option("--redis <url>", "or: a Redis checkpoint store (redisStore)")
+    .option("--prefix <prefix>", "with --redis: the store's key prefix", "weft")
+    .option("--run <id>", "only this run's entries (--verify still checks the whole chain)")
+    .option("--verify", "check the hash chain; exit 1 naming the first broken entry")
+    .option("--json", "print the entries (and the verdict) as JSON")
+    .action(async (opts) => {
+      const { auditCommand } = await import("./audit-command.js");
+      code = await auditCommand(opts, io);
+    });
+
+  program
     .command("viz")
     .description("draw a workflow from source (read without running it) or from a graph file")
     .argument("<file>", "TypeScript module, or a .graph.json / .graph.yaml file")
@@ -149,9 +173,13 @@ export async function runCli(argv: string[], io: CliIO = processIO): Promise<num
     .command("validate")
     .description("check workflows in source, or graph files, and report problems")
     .argument("<files...>", "TypeScript modules, .json or .yaml graph files")
-    .action(async (files: string[]) => {
+    .option(
+      "--registry <module>",
+      "graph files: resolve each node's function (and version range) against this module's registry, running nothing",
+    )
+    .action(async (files: string[], opts: { registry?: string }) => {
       const { validateCommand } = await import("./validate-command.js");
-      code = await validateCommand(files, io);
+      code = await validateCommand(files, io, opts);
     });
 
   program

@@ -3,6 +3,7 @@
  * compiled schema, before anything is loaded), then loads the workflow (see run-target.ts), runs
  * it with live progress and prints the run record as JSON.
  */
+import { cliActor } from "./actor.js";
 import path from "node:path";
 import type { RunEvent } from "../../src/run/types.js";
 import { runRecordToJson } from "../../src/serialize/run-record.js";
@@ -40,6 +41,10 @@ export interface RunCommandOptions {
   prefix?: string;
   /** Largest input accepted, in bytes (default {@link DEFAULT_MAX_INPUT_BYTES}). */
   maxInputBytes?: string;
+  /** Who runs it, for the checkpoint's audit trail (default: `$WEFT_ACTOR`, else the OS user). */
+  actor?: string;
+  /** With `--resume`: resume even when a node's function now resolves to another version. */
+  allowVersionChange?: boolean;
 }
 
 /** `weft run`'s input size limit unless `--max-input-bytes` says otherwise (that of documents). */
@@ -153,7 +158,11 @@ export async function runCommand(
     if (concurrency !== undefined) runOptions.concurrency = concurrency;
     if (options.trace) runOptions.trace = path.resolve(options.trace);
     if (options.runId !== undefined) runOptions.runId = options.runId;
-    if (store) runOptions.checkpoint = store;
+    if (store) {
+      runOptions.checkpoint = store;
+      runOptions.actor = cliActor(options.actor);
+      if (options.allowVersionChange) runOptions.allowVersionChange = true;
+    }
     let result: RunOutcome;
     try {
       if (options.resume !== undefined) {

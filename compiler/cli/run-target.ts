@@ -14,12 +14,13 @@ import type { AnyDag, NodeImpl } from "../../src/dag/dag-types.js";
 import type { Graph } from "../../src/graph/types.js";
 import type { RunRecord } from "../../src/run/types.js";
 import { ParseError } from "../../src/serialize/errors.js";
-import { fromGraph, type Registry } from "../../src/serialize/from-graph.js";
+import { fromGraph } from "../../src/serialize/from-graph.js";
 import { parseGraph } from "../../src/serialize/graph-text.js";
 import type { JsonSchema } from "../schema/types.js";
 import { isGraphFile } from "./graph-file.js";
 import { CliError } from "./output.js";
 import { importModule, isTypeScript, loadPick } from "./peers.js";
+import { loadRegistry } from "./registry-module.js";
 
 /** A finished run as the CLI reads it. */
 export interface RunOutcome {
@@ -172,9 +173,9 @@ async function graphTarget(file: string, options: TargetOptions): Promise<RunTar
     inputType: graph.input?.type,
     schema: existsSync(schemaFile) ? readSchema(schemaFile) : undefined,
     async load() {
-      const mod = await importModule(registry);
+      const reg = await loadRegistry(registry);
       try {
-        return fromGraph(graph, mod as Registry) as unknown as Runnable;
+        return fromGraph(graph, reg) as unknown as Runnable;
       } catch (err) {
         throw new CliError(`${registry}: ${(err as Error).message}`);
       }

@@ -10,6 +10,7 @@ import type { Graph } from "../../src/graph/types.js";
 import { sqliteStore } from "../../src/run/store/sqlite.js";
 import type { CheckpointStore, StoredRun } from "../../src/run/store/types.js";
 import { processAlive, readControl, requestCancel } from "../../src/tasks/control.js";
+import { cliActor } from "./actor.js";
 import { describeTaskPlan, formatTaskPlan } from "../../src/tasks/describe.js";
 import { readTaskWorkflow } from "../../src/tasks/parse.js";
 import { runTaskWorkflow, type TaskRunResult } from "../../src/tasks/run.js";
@@ -32,6 +33,8 @@ export interface TaskRunCommandOptions {
   resume?: string | boolean;
   status?: boolean;
   cancel?: boolean;
+  /** Who cancels (`--actor`), for the audit trail. */
+  actor?: string;
   runId?: string;
   /** `false`: plain prefixed lines even on a terminal. */
   progress?: boolean;
@@ -170,7 +173,8 @@ export async function taskRunCommand(
   const store = options.checkpoint ? sqliteStore(path.resolve(options.checkpoint)) : undefined;
   try {
     if (options.status) return await status(store as CheckpointStore, wf, options.runId, io);
-    if (options.cancel) return await cancel(store as CheckpointStore, wf, options.runId, io);
+    if (options.cancel)
+      return await cancel(store as CheckpointStore, wf, options.runId, io, options.actor);
     let resume: string | undefined;
     if (options.resume !== undefined && options.resume !== false) {
       resume =
@@ -248,9 +252,10 @@ async function cancel(
   wf: TaskWorkflow,
   runId: string | undefined,
   io: CliIO,
+  actor: string | undefined,
 ): Promise<number> {
   const r = await findRun(store, wf, runId);
-  const outcome = await requestCancel(store, r.runId);
+  const outcome = await requestCancel(store, r.runId, { actor: cliActor(actor) });
   switch (outcome.kind) {
     case "already-finished":
       io.out.write(`run ${r.runId} already finished: ${outcome.status}\n`);
@@ -321,7 +326,7 @@ async function run(
       signal: controller.signal,
       ...(args.parallelism !== undefined ? { parallelism: args.parallelism } : {}),
       ...(args.timeoutS !== undefined ? { timeoutMs: args.timeoutS * 1000 } : {}),
-      ...(args.store ? { checkpoint: args.store } : {}),
+      ...(args.store ? { checkpoint: args.store, actor: cliActor(args.options.actor) } : {}),
       ...(args.resume !== undefined ? { resume: args.resume } : {}),
       ...(args.options.runId !== undefined && args.resume === undefined
         ? { runId: args.options.runId }

@@ -6,10 +6,13 @@
 import { ts } from "ts-morph";
 import type { FunctionRef } from "../../src/graph/types.js";
 import { unwrap, type ExtractContext } from "./context.js";
+import { parseFunctionRef } from "../../src/registry/ref.js";
 
 /** The function reference of a node's function argument, or undefined when it has no name. */
 export function functionRef(ctx: ExtractContext, arg: ts.Expression): FunctionRef | undefined {
   const e = unwrap(arg);
+  const fromRegistry = registryUse(ctx, e);
+  if (fromRegistry) return fromRegistry;
   // Inline functions: an arrow has no name at run time; a named function expression has one.
   if (ts.isArrowFunction(e)) return undefined;
   if (ts.isFunctionExpression(e)) return e.name ? { name: e.name.text } : undefined;
@@ -29,6 +32,8 @@ export function functionRef(ctx: ExtractContext, arg: ts.Expression): FunctionRe
   const name = runtimeName(decl);
   if (name === undefined) return undefined;
   const ref: FunctionRef = { name };
+  const version = versionTag(decl);
+  if (version !== undefined) ref.version = version;
   const sf = decl.getSourceFile();
   const exportName = exportNameOf(ctx.checker, sf, symbol);
   if (exportName !== undefined) {
@@ -36,6 +41,32 @@ export function functionRef(ctx: ExtractContext, arg: ts.Expression): FunctionRe
     ref.export = exportName;
   }
   return ref;
+}
+
+/**
+ * `reg.use("resize@^1.2")` on a versioned registry (`registry()`): the node's function is that
+ * registry entry, so the graph names it as the runtime builder does, `{ name, version: range }`.
+ */
+function registryUse(ctx: ExtractContext, e: ts.Expression): FunctionRef | undefined {
+  if (!ts.isCallExpression(e) || !ts.isPropertyAccessExpression(e.expression)) return undefined;
+  if (e.expression.name.text !== "use" || e.arguments.length < 1) return undefined;
+  const first = unwrap(e.arguments[0]);
+  if (!ts.isStringLiteralLike(first)) return undefined;
+  const receiver = ctx.checker.getTypeAtLocation(e.expression.expression);
+  if (receiver.getSymbol()?.getName() !== "FunctionRegistry") return undefined;
+  const ref = parseFunctionRef(first.text);
+  if (!ref) return undefined;
+  return ref.version !== undefined ? { name: ref.name, version: ref.version } : { name: ref.name };
+}
+
+/** The `@version` doc tag of a function's declaration (`/** @version 1.2.0 *\/`), if any. */
+function versionTag(decl: ts.Declaration): string | undefined {
+  for (const tag of ts.getJSDocTags(decl)) {
+    if (tag.tagName.text !== "version") continue;
+    const text = ts.getTextOfJSDocComment(tag.comment)?.trim();
+    if (text) return text.split(/\s+/)[0];
+  }
+  return undefined;
 }
 
 /** The `name` a function gets at run time from its declaration. */

@@ -3,6 +3,7 @@
  * persistent list (a parent pointer, so every call is O(1) and earlier builders stay valid), and
  * `build()` turns the list into the graph IR.
  */
+import { versionOf } from "../registry/ref.js";
 import { parseRef } from "../graph/refs.js";
 import { isReservedName, reservedMessage } from "../graph/reserved.js";
 import {
@@ -174,7 +175,10 @@ function toGraph(
     const data = e.options ? optionsData(e.options) : undefined;
     if (data) node.options = data;
     const fnName = e.fn?.name;
-    if (fnName && !fnName.startsWith("bound ")) node.fn = { name: fnName };
+    const tag = versionOf(e.fn);
+    // A registry function is referenced as the compiler sees it: `reg.use("resize@^1.2")`.
+    if (tag) node.fn = tag.range ? { name: tag.name, version: tag.range } : { name: tag.name };
+    else if (fnName && !fnName.startsWith("bound ")) node.fn = { name: fnName };
     if (e.sub) node.subgraph = e.sub.graph;
     if (e.wait) node.wait = e.wait;
     nodes.push(node);

@@ -44,6 +44,8 @@ export interface NodeImpl {
   fn?: (args: never, ctx: never) => unknown;
   options?: NodeOptions<never, unknown>;
   sub?: AnyDag;
+  /** The function's registry version (set by `fromGraph` with a versioned registry). */
+  version?: string;
 }
 
 /** Arguments of `run`: the input may be left out when the workflow takes none. */

@@ -1,6 +1,7 @@
 import { parseRef } from "../graph/refs.js";
 import { setOwn } from "../graph/reserved.js";
 import type { Prepared } from "../run/prepare.js";
+import { nodeVersions } from "../registry/check.js";
 import type { RunState } from "../run/scheduler.js";
 import { CACHE_HIT, CACHE_MISS, COMPLETED, statusName } from "../run/status.js";
 import { readPort } from "../run/arguments.js";
@@ -122,6 +123,7 @@ export class DagRunResult<R, O> implements DagRun<R, O> {
   toJSON(): RunRecord {
     const { s, p } = this;
     const nodes: RunRecord["nodes"] = {};
+    const versions = nodeVersions(p);
     for (let i = 0; i < p.n; i++) {
       const st = s.statuses[i];
       const rec: RunRecord["nodes"][string] = { status: statusName(st) };
@@ -136,6 +138,8 @@ export class DagRunResult<R, O> implements DagRun<R, O> {
       if (s.cached?.[i] === CACHE_HIT) rec.cached = true;
       const err = s.errors.find((e) => e.node === p.names[i]);
       if (err) rec.error = err.message;
+      const version = versions?.[p.names[i]];
+      if (version !== undefined) rec.version = version;
       setOwn(nodes, p.names[i], rec);
     }
     const out: RunRecord = {

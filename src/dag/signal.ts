@@ -12,6 +12,8 @@ import { loadWaits, saveWaits, SignalError } from "../run/waits.js";
 import type { DagRun } from "./dag-types.js";
 import { DagRunResult } from "./run-result.js";
 import type { SignalOptions } from "./wait.js";
+import { auditAppender } from "../audit/record.js";
+import { graphHash } from "../graph/hash.js";
 
 /** What `signalRun` needs of a workflow. */
 export interface Signalable {
@@ -82,6 +84,16 @@ export async function signalRun(
   if (idempotencyKey !== undefined) {
     await saveWaits(store, runId, { ...rec, applied: { ...rec.applied, [idempotencyKey]: name } });
   }
+  await auditAppender(
+    store,
+    runOptions.actor,
+  )?.({
+    action: "run.signal",
+    runId,
+    workflow: wf.name,
+    graphHash: graphHash(p.graph),
+    detail: name,
+  });
   runOptions.onEvent?.({ type: "run-signalled", runId, node: name, at: performance.now() });
   return wf.resume(runId, runOptions);
 }

@@ -4,6 +4,8 @@
  * method returns a promise. Values go through the same codec as the other stores.
  */
 import type { Redis } from "ioredis";
+import { auditMatches, sealAudit } from "../audit/chain.js";
+import type { AuditEntry, AuditFilter, AuditRecord } from "../audit/types.js";
 import { decodeValue, encodeValue } from "../run/codec.js";
 import type { CacheEntry, CacheStore } from "../run/store/cache.js";
 import {
@@ -57,8 +59,30 @@ export interface RedisStore extends CheckpointStore, SnapshotStore, CacheStore {
   get(key: string): Promise<CacheEntry | undefined>;
   set(key: string, value: unknown, ttlMs?: number): Promise<void>;
   delete(key: string): Promise<void>;
+  appendAudit(record: AuditRecord): Promise<AuditEntry>;
+  readAudit(filter?: AuditFilter): Promise<AuditEntry[]>;
   close(): Promise<void>;
 }
+
+/** The audit trail's keys in a store of prefix `prefix`: the list of entries and its head. */
+export function auditKeys(prefix: string): [string, string] {
+  // One hash slot for both, so the append script may touch them together on a cluster.
+  return [`${prefix}:{audit}`, `${prefix}:{audit}:head`];
+}
+
+/**
+ * Appends an audit entry only if the chain's head is still the one it was sealed onto
+ * (compare-and-set): returns 0 when another writer appended first, and the caller seals again.
+ */
+const AUDIT_APPEND = `
+local head = redis.call('GET', KEYS[2]) or ''
+if head ~= ARGV[1] then return 0 end
+redis.call('RPUSH', KEYS[1], ARGV[2])
+redis.call('SET', KEYS[2], ARGV[3])
+return 1`;
+
+/** Attempts of one append against writers that keep winning the race; far above real contention. */
+const AUDIT_ATTEMPTS = 1000;
 
 /** The keys of run `runId` in a store of prefix `prefix`: header, order, entries. */
 export function storeKeys(prefix: string, runId: string): [string, string, string] {
@@ -113,6 +137,7 @@ export function redisStore(options: RedisStoreOptions = {}): RedisStore {
       redis = connect(options.connection ?? "redis://127.0.0.1:6379", `${prefix}:weft-store`);
       redis.defineCommand("weftStoreBegin", { numberOfKeys: 2, lua: BEGIN });
       redis.defineCommand("weftStoreRecord", { numberOfKeys: 3, lua: RECORD });
+      redis.defineCommand("weftAuditAppend", { numberOfKeys: 2, lua: AUDIT_APPEND });
     }
     return redis;
   };
@@ -268,6 +293,44 @@ export function redisStore(options: RedisStoreOptions = {}): RedisStore {
 
     async delete(key) {
       await client().del(cacheKey(key));
+    },
+
+    async appendAudit(record) {
+      const [listKey, headKey] = auditKeys(prefix);
+      for (let attempt = 0; attempt < AUDIT_ATTEMPTS; attempt++) {
+        const head = (await client().get(headKey)) ?? "";
+        const colon = head.indexOf(":");
+        const last = head
+          ? { seq: Number(head.slice(0, colon)), hash: head.slice(colon + 1) }
+          : undefined;
+        const entry = sealAudit(record, last);
+        const ok = await script("weftAuditAppend")(
+          listKey,
+          headKey,
+          head,
+          JSON.stringify(entry),
+          `${entry.seq}:${entry.hash}`,
+        );
+        if (ok === 1) return entry;
+      }
+      throw new CheckpointError(
+        `appendAudit of ${record.action} for run '${record.runId}': other writers kept appending first (${AUDIT_ATTEMPTS} attempts)`,
+      );
+    },
+
+    async readAudit(filter?: AuditFilter) {
+      const items = await client().lrange(auditKeys(prefix)[0], 0, -1);
+      return items
+        .map((text, i) => {
+          try {
+            return JSON.parse(text) as AuditEntry;
+          } catch {
+            throw new CheckpointError(
+              `audit entry ${i + 1} in Redis key '${auditKeys(prefix)[0]}' is not JSON: ${text.slice(0, 80)}`,
+            );
+          }
+        })
+        .filter((e) => auditMatches(e, filter));
     },
 
     async close() {

@@ -474,6 +474,7 @@ function buildMachine(
         runOptions,
         visits,
         waits,
+        true,
       ).finish();
     },
     signal(runId: string, name: string, payload: unknown, options: FsmSignalOptions) {

@@ -4,6 +4,8 @@
  * journal back and replays those visits instead of running their handlers again.
  */
 import { nodeCrypto } from "../peers/builtins.js";
+import { auditAppender } from "../audit/record.js";
+import { inputHash } from "../audit/chain.js";
 import { graphHash } from "../graph/hash.js";
 import type { Graph } from "../graph/types.js";
 import { InputError } from "../run/types.js";
@@ -70,21 +72,33 @@ export interface JournalTarget {
   graphHash: string;
   input: unknown;
   journalMetadata: boolean;
+  /** Who acts, for the store's audit trail. */
+  actor?: string;
+  /** Whether this is a resume (audited as `run.resume`). */
+  resuming?: boolean;
 }
 
 /** A journal writing to `target.store`. */
 export function fsmJournal(target: JournalTarget): FsmJournal {
   const { store, runId } = target;
+  const audit = auditAppender(store, target.actor);
+  const about = { runId, workflow: target.machine, graphHash: target.graphHash };
   return {
-    begin: () =>
-      store.beginRun({
+    begin: async () => {
+      await store.beginRun({
         runId,
         workflow: target.machine,
         graphHash: target.graphHash,
         input: target.input,
         startedAt: Date.now(),
         status: "running",
-      }),
+      });
+      await audit?.({
+        action: target.resuming ? "run.resume" : "run.start",
+        ...about,
+        inputHash: inputHash(target.input),
+      });
+    },
     visit(state, visit, t, metadata, ms) {
       const record: FsmVisitRecord =
         t.kind === "next"
@@ -98,7 +112,10 @@ export function fsmJournal(target: JournalTarget): FsmJournal {
       const node = fsmJournalNode(state, visit);
       return store.record(runId, { node, status: "failed", error: message, ms, at: Date.now() });
     },
-    finish: (status) => store.finishRun(runId, status),
+    finish: async (status) => {
+      await store.finishRun(runId, status);
+      await audit?.({ action: "run.end", ...about, status });
+    },
   };
 }
 

@@ -71,6 +71,11 @@ export interface FsmRunOptions extends InputRunOptions {
   /** Overrides the machine's `maxCycles` for this run. */
   maxCycles?: number;
   /**
+   * Who starts (resumes, signals) the run, as the `checkpoint` store's audit trail records it.
+   * Default `"unknown"`.
+   */
+  actor?: string;
+  /**
    * Journals each state visit to this store (under `runId`) before the machine moves on, so
    * `machine.resume(runId, { checkpoint })` can finish the run after a crash.
    */
@@ -297,6 +302,7 @@ export class Stepper<S extends string, R> implements FsmStepper<S, R> {
     private readonly replay: readonly ReplayedVisit[] = [],
     /** The waits and signal payloads of a resumed waiting run. */
     private readonly waits?: WaitRecord,
+    resuming = false,
   ) {
     this.runId = options.runId ?? randomUUID();
     this.current = def.initial as S;
@@ -313,6 +319,8 @@ export class Stepper<S extends string, R> implements FsmStepper<S, R> {
         graphHash: def.hash,
         input,
         journalMetadata: options.journalMetadata ?? true,
+        actor: options.actor,
+        resuming,
       });
     }
     this.emit({ type: "run-start", runId: this.runId, workflow: def.name, at: Date.now() });

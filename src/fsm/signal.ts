@@ -1,4 +1,5 @@
 /** `machine.signal`: continues a function-return machine parked by a handler's `wait(...)`. */
+import { auditAppender } from "../audit/record.js";
 import type { CheckpointStore, SnapshotStore } from "../run/store/types.js";
 import { loadWaits, saveWaits, SignalError, type WaitRecord } from "../run/waits.js";
 import type { FsmResumeOptions, FsmRun } from "./run.js";
@@ -60,6 +61,16 @@ export async function signalMachine<S extends string, R>(
     ...rec,
     applied,
     received: { ...rec.received, [name]: payload },
+  });
+  await auditAppender(
+    store,
+    resumeOptions.actor,
+  )?.({
+    action: "run.signal",
+    runId,
+    workflow: m.name,
+    graphHash: stored.graphHash,
+    detail: name,
   });
   resumeOptions.onEvent?.({ type: "run-signalled", runId, node: name, at: Date.now() });
   return m.resume(runId, resumeOptions);

@@ -56,6 +56,13 @@ export interface FunctionRef {
   module?: string;
   /** Export name in `module`. */
   export?: string;
+  /**
+   * The semver version or range of the function the node needs, resolved by `fromGraph` against
+   * a versioned registry (`registry()`): `"^1.2"`, `"2"`, `"1.2.0"`. In a YAML or JSON graph,
+   * `fn: "resize@^1.2"` is short for `{ name: "resize", version: "^1.2" }`. The compiler
+   * records it from a `@version` doc tag on the function, or a `reg.use("name@range")` call.
+   */
+  version?: string;
 }
 
 /** Retry policy as data. `attempts` counts every try, the first included. */

@@ -206,4 +206,14 @@ export interface RunOptions extends InputRunOptions, BudgetRunOptions {
   timings?: boolean;
   /** Write a Chrome trace-event file (Perfetto) of the run to this path. */
   trace?: string;
+  /**
+   * Who starts (resumes, signals, cancels) the run, as the `checkpoint` store's audit trail
+   * records it: a user, a service account, a token name. Default `"unknown"`.
+   */
+  actor?: string;
+  /**
+   * Resume a run even when a node's function now resolves to another registry version than the
+   * checkpointed run used (refused by default with a `VersionMismatchError`).
+   */
+  allowVersionChange?: boolean;
 }

@@ -16,6 +16,9 @@ import { writeTrace } from "./trace.js";
 import { otelListener } from "./otel.js";
 import { DEFAULT_LEASE_MS, takeLease, type HeldLease } from "./lease.js";
 import { telemetryRegistered } from "./otel-api.js";
+import { auditAppender } from "../audit/record.js";
+import { inputHash } from "../audit/chain.js";
+import { checkVersions, nodeVersions, saveVersions } from "../registry/check.js";
 
 export interface RunServices {
   input: unknown;
@@ -146,15 +149,38 @@ export function attachRunServices(req: ServiceRequest): Awaitable<RunServices> {
         });
       },
     };
+    const audit = auditAppender(store, options.actor);
+    // A run cancelled through its AbortSignal ends "cancelled"; who aborted it is not known
+    // here, so the explicit cancels (serve, task runs, the distributed engine) write run.cancel.
+    const ended = (r: DagRunResult<unknown, unknown>): Awaitable<void> =>
+      audit?.({
+        action: "run.end",
+        runId,
+        workflow: req.workflow.name,
+        graphHash: hash,
+        status: r.status,
+      });
     finishers.unshift((r) => {
       const held = lease;
-      if (!held) return store.finishRun(runId, r.status);
-      return settleThen(
-        () => store.finishRun(runId, r.status),
-        () => held.release(),
-      );
+      const finish = () => then(store.finishRun(runId, r.status), () => ended(r));
+      if (!held) return finish();
+      return settleThen(finish, () => held.release());
     });
+    const versions = nodeVersions(p);
     const begun = (): Awaitable<RunServices> =>
+      then(
+        req.resuming
+          ? checkVersions(
+              store,
+              req.workflow.name,
+              runId,
+              versions,
+              options.allowVersionChange === true,
+            )
+          : undefined,
+        () => begin(),
+      );
+    const begin = (): Awaitable<RunServices> =>
       then(
         store.beginRun({
           runId,
@@ -164,7 +190,23 @@ export function attachRunServices(req: ServiceRequest): Awaitable<RunServices> {
           startedAt: Date.now(),
           status: "running",
         }),
-        withFinish,
+        () =>
+          then(
+            req.resuming
+              ? undefined
+              : saveVersions(store, runId, versions, options.replace === true),
+            () =>
+              then(
+                audit?.({
+                  action: req.resuming ? "run.resume" : "run.start",
+                  runId,
+                  workflow: req.workflow.name,
+                  graphHash: hash,
+                  inputHash: inputHash(svc.input),
+                }),
+                withFinish,
+              ),
+          ),
       );
     if (!p.kinds.includes("wait")) return begun();
     // Waits are saved before the status says "waiting", so a reader of the status finds them.

@@ -231,6 +231,8 @@ export interface RunRecord {
       skipReason?: string;
       /** The result came from the node's cache. */
       cached?: true;
+      /** The registry version of the node's function (see `registry()`). */
+      version?: string;
     }
   >;
   metrics: RunMetrics;

@@ -64,14 +64,15 @@ export class RegistryError extends Error {
   readonly problems: { node: string; message: string }[];
   /** The registry's keys. */
   readonly available: string[];
+  /** `workflow` is `undefined` for a registry used on its own (`registry().resolve(...)`). */
   constructor(
-    workflow: string,
+    workflow: string | undefined,
     problems: { node: string; message: string }[],
     available: string[],
   ) {
     const list = available.length ? available.map((n) => `'${n}'`).join(", ") : "(nothing)";
     super(
-      `cannot rebuild workflow '${workflow}':\n` +
+      (workflow === undefined ? "registry:\n" : `cannot rebuild workflow '${workflow}':\n`) +
         problems.map((p) => `  - node '${p.node}': ${p.message}`).join("\n") +
         `\n  the registry has: ${list}`,
     );

@@ -7,6 +7,8 @@ import { nearestName } from "../graph/nearest-name.js";
 import type { Graph, GraphNode, NodeOptionsData } from "../graph/types.js";
 import type { NodeOptions } from "../run/options.js";
 import { RegistryError } from "./errors.js";
+import { isFunctionRegistry, type FunctionRegistry } from "../registry/registry.js";
+import { parseFunctionRef } from "../registry/ref.js";
 
 /** A node function as stored in a registry: any function; its arguments are checked at run time. */
 export type RegistryFunction = (...args: never[]) => unknown;
@@ -46,6 +48,12 @@ export interface FromGraphOptions {
  * Throws a {@link RegistryError} naming every node whose function is missing, what was looked
  * for, and what the registry has.
  *
+ * With a versioned registry (`registry().add(name, version, fn)`), a node's `fn` names a
+ * function and a semver range (`fn: "resize@^1.2"`, or `{ name, version }`): the highest version
+ * in the range runs; without a range, the highest stable version. No match is a
+ * {@link RegistryError} listing the versions that exist. The version chosen shows in the run
+ * record (`nodes.resize.version`) and is kept with the checkpoint; a resume refuses another.
+ *
  * @example
  * ```ts
  * import { fromGraph, parseGraph } from "weftjs";
@@ -56,7 +64,7 @@ export interface FromGraphOptions {
  */
 export function fromGraph<I = unknown, O = unknown>(
   graph: Graph,
-  registry: Registry,
+  registry: Registry | FunctionRegistry,
   options: FromGraphOptions = {},
 ): Dag<I, Record<string, unknown>, O> {
   const problems: { node: string; message: string }[] = [];
@@ -64,7 +72,8 @@ export function fromGraph<I = unknown, O = unknown>(
   const dag = rebuild(graph, registry, options, undefined, problems, known);
   problems.push(...unknownOptionNodes(options.options, known));
   if (!dag || problems.length > 0) {
-    throw new RegistryError(graph.name, problems, Object.keys(registry).sort());
+    const available = isFunctionRegistry(registry) ? registry.list() : Object.keys(registry).sort();
+    throw new RegistryError(graph.name, problems, available);
   }
   // Types are not known from data: references are plain strings, input and output as asked.
   return dag as unknown as Dag<I, Record<string, unknown>, O>;
@@ -72,7 +81,7 @@ export function fromGraph<I = unknown, O = unknown>(
 
 function rebuild(
   graph: Graph,
-  registry: Registry,
+  registry: Registry | FunctionRegistry,
   options: FromGraphOptions,
   scope: string | undefined,
   problems: { node: string; message: string }[],
@@ -102,8 +111,16 @@ function rebuild(
       if (sub) impl.sub = sub;
     } else if (node.kind !== "wait") {
       // A wait node has no function: a signal or its deadline ends it.
-      const fn = findFn(node, registry, path, problems);
-      if (fn) impl.fn = fn as NodeImpl["fn"];
+      if (isFunctionRegistry(registry)) {
+        const hit = findVersioned(node, registry, path, problems);
+        if (hit) {
+          impl.fn = hit.fn as NodeImpl["fn"];
+          impl.version = hit.version;
+        }
+      } else {
+        const fn = findFn(node, registry, path, problems);
+        if (fn) impl.fn = fn as NodeImpl["fn"];
+      }
     }
     impls[node.name] = impl;
   }
@@ -151,16 +168,50 @@ function findFn(
   return hit.value;
 }
 
+/**
+ * A node's function from a versioned registry: the first of its candidate names the registry
+ * has, at the highest version its range allows.
+ */
+function findVersioned(
+  node: GraphNode,
+  registry: FunctionRegistry,
+  path: string,
+  problems: { node: string; message: string }[],
+): { fn: RegistryFunction; version: string } | undefined {
+  // `fn.name` may carry the range itself ("resize@^1.2") when the graph was written that way.
+  const own = node.fn?.name !== undefined ? parseFunctionRef(node.fn.name) : undefined;
+  const range = node.fn?.version ?? own?.version;
+  // A range belongs to the function it names: the node's own name is tried only when the graph
+  // names no function (an inline one in source).
+  const named = candidates(own?.name, node.fn?.export);
+  const names = named.length > 0 ? named : [node.name];
+  const name = names.find((n) => registry.has(n));
+  if (name === undefined) {
+    problems.push({
+      node: path,
+      message: `missing function: no entry ${names.map((n) => `'${n}'`).join(" or ")}`,
+    });
+    return undefined;
+  }
+  const r = registry.tryResolve({ name, ...(range !== undefined ? { version: range } : {}) });
+  if ("message" in r) {
+    problems.push({ node: path, message: r.message });
+    return undefined;
+  }
+  return r;
+}
+
 function findSub(
   node: GraphNode,
-  registry: Registry,
+  registry: Registry | FunctionRegistry,
   options: FromGraphOptions,
   path: string,
   problems: { node: string; message: string }[],
   known: string[],
 ): AnyDag | undefined {
   const names = candidates(node.subgraph?.name, node.name);
-  const hit = lookup(registry, names);
+  // A versioned registry holds functions: sub-workflows are rebuilt from their subgraphs.
+  const hit = isFunctionRegistry(registry) ? undefined : lookup(registry, names);
   if (hit) {
     if (!isDag(hit.value)) {
       problems.push({

@@ -20,6 +20,7 @@ import {
   type ShapeContext,
 } from "./shape.js";
 import type { FieldPath } from "./path.js";
+import { parseFunctionRef } from "../registry/ref.js";
 
 /** Deepest nesting of sub-workflows accepted. */
 export const MAX_SUBGRAPH_DEPTH = 32;
@@ -33,14 +34,22 @@ const sourceLocation = object(
   "a source location",
 );
 
-const functionRef = object(
+const functionRefObject = object(
   [
     ["name", str],
     ["module", str],
     ["export", str],
+    ["version", name],
   ],
   "a function reference",
 );
+
+/** A function reference: an object, or the short form `"name"` / `"name@range"`. */
+const functionRef: Check<Record<string, unknown>> = (ctx, v, path) => {
+  if (typeof v !== "string") return functionRefObject(ctx, v, path);
+  const ref = parseFunctionRef(v);
+  return ref ?? ctx.issue(path, `expected "name" or "name@range", got ${describe(v)}`);
+};
 
 const retry = object(
   [

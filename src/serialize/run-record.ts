@@ -47,6 +47,7 @@ const nodeRecord = object(
     ["result", json],
     ["error", str],
     ["skipReason", str],
+    ["version", str],
   ],
   "a node record",
 );

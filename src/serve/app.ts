@@ -80,6 +80,7 @@ export function createServeApp(options: ServeOptions): ServeApp {
     callbackTimeoutMs: options.callbackTimeoutMs ?? 10_000,
     ...(options.engine ? { engine: options.engine } : {}),
     pollMs: options.pollMs ?? 100,
+    onError: (err) => report(err),
   });
   const tokens = tokenList(options.token);
   const report = options.onError ?? ((err: unknown) => console.error("weft serve:", err));

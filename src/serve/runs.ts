@@ -19,6 +19,7 @@ import type { InputProblem } from "./input.js";
 import type { ServeMetrics } from "./metrics.js";
 import type { Served } from "./workflows.js";
 import type { AuditEntry, ServeEngine, ServeStore } from "./types.js";
+import { auditAppender } from "../audit/record.js";
 
 /** What the server remembers about a run besides its record. */
 export interface RunMeta {
@@ -119,6 +120,8 @@ export interface RunManagerOptions {
   /** Runs go to this engine instead of running in this process. */
   engine?: ServeEngine;
   pollMs: number;
+  /** Receives errors no request waits for (an asynchronous store's audit write). */
+  onError?(error: unknown): void;
 }
 
 export class RunManager {
@@ -292,6 +295,7 @@ export class RunManager {
         checkpoint: this.o.store,
         signal: controller.signal,
         onEvent,
+        actor: meta.actor,
       });
     } catch (err) {
       promise = Promise.reject(err);
@@ -558,6 +562,17 @@ export class RunManager {
     if (!e) return "unknown";
     if (e.final || !e.controller) return "ended";
     e.controller.abort(new Error(`cancelled by ${client.actor}`));
+    // The store's hash-chained trail, next to the server's JSON-lines log.
+    void Promise.resolve(
+      auditAppender(
+        this.o.store,
+        client.actor,
+      )?.({
+        action: "run.cancel",
+        runId,
+        workflow: e.meta.workflow,
+      }),
+    ).catch((err: unknown) => this.o.onError?.(err));
     this.o.audit({
       at: new Date().toISOString(),
       action: "run.cancel",

@@ -9,6 +9,8 @@ export interface ServeRunOptions {
   checkpoint: CheckpointStore;
   signal: AbortSignal;
   onEvent(event: RunEvent): void;
+  /** Who started the run (the token's name), for the store's audit trail. */
+  actor?: string;
 }
 
 /**

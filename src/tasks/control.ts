@@ -5,6 +5,7 @@
  * signalling the pid keeps working when pids are reused and never signals an unrelated process.
  */
 import os from "node:os";
+import { auditAppender } from "../audit/record.js";
 import type { CheckpointStore, SnapshotStore } from "../run/store/types.js";
 
 /** What a running task workflow records about itself. */
@@ -69,13 +70,26 @@ export type CancelOutcome =
  * @example
  * ```ts
  * const store = sqliteStore("runs.db");
- * await requestCancel(store, "etl-m1k2-ab12"); // { kind: "requested", pid: 4242 }
+ * await requestCancel(store, "etl-m1k2-ab12", { actor: "ana" }); // { kind: "requested", pid: 4242 }
  * ```
  */
-export async function requestCancel(store: CheckpointStore, runId: string): Promise<CancelOutcome> {
+export async function requestCancel(
+  store: CheckpointStore,
+  runId: string,
+  options: { actor?: string } = {},
+): Promise<CancelOutcome> {
   const run = await store.loadRun(runId);
   if (!run) return { kind: "unknown-run" };
   if (run.status !== "running") return { kind: "already-finished", status: String(run.status) };
+  await auditAppender(
+    store,
+    options.actor,
+  )?.({
+    action: "run.cancel",
+    runId,
+    workflow: run.workflow,
+    graphHash: run.graphHash,
+  });
   const s = snapshots(store);
   const control = await readControl(store, runId);
   if (!s || !control || (control.host === os.hostname() && !processAlive(control.pid))) {

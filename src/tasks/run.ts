@@ -29,6 +29,8 @@ export interface TaskRunOptions {
   runId?: string;
   /** Finish this checkpointed run: tasks that completed are not run again. */
   resume?: string;
+  /** Who runs it, for the checkpoint store's audit trail. */
+  actor?: string;
   /** Cores `cpu_cores` is counted against (default `os.availableParallelism()`). */
   cores?: number;
   /** The environment tasks inherit and `{{ env.X }}` reads (default `process.env`). */
@@ -140,6 +142,7 @@ export async function runTaskWorkflow(
     ...(options.timeoutMs !== undefined ? { timeoutMs: options.timeoutMs } : {}),
     ...(options.onEvent ? { onEvent: options.onEvent } : {}),
     ...(store ? { checkpoint: store } : {}),
+    ...(options.actor !== undefined ? { actor: options.actor } : {}),
   };
   let record: RunRecord;
   try {

@@ -11,7 +11,7 @@ export const FIXTURES = "test/fixtures/compiler";
 
 /**
  * A graph without what only the compiler knows (type text, sources, docs, module references of
- * functions and of the workflow, the input type and schema) and, where the runtime left a
+ * functions and of the workflow, `@version` tags, the input type and schema) and, where the runtime left a
  * select's cases open, without the ports the compiler filled from the types.
  */
 export function withoutCompilerFields(graph: Graph, runtime?: Graph): Graph {
@@ -29,6 +29,8 @@ export function withoutCompilerFields(graph: Graph, runtime?: Graph): Graph {
       copy.fn = { ...copy.fn };
       delete copy.fn.module;
       delete copy.fn.export;
+      // A `@version` doc tag is read by the compiler only (a `reg.use` range by both).
+      if (runtime && runtime.nodes[i]?.fn?.version === undefined) delete copy.fn.version;
       if (Object.keys(copy.fn).length === 0) delete copy.fn;
     }
     const other = runtime?.nodes[i];

@@ -71,7 +71,15 @@ const extras = fc.record(
   {
     type: text,
     doc: text,
-    fn: fc.record({ name: text, module: text, export: text }, { requiredKeys: [] }),
+    fn: fc.record(
+      {
+        name: text,
+        module: text,
+        export: text,
+        version: fc.constantFrom("1.2.0", "^1.2", "2", ">=1 <3"),
+      },
+      { requiredKeys: [] },
+    ),
     source: fc.record({
       file: text,
       line: fc.integer({ min: 1, max: 9999 }),

@@ -2,7 +2,7 @@ import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { dag, memoryStore, parseRunRecord, type RunEvent } from "../../src/index.js";
+import { dag, memoryStore, parseRunRecord, verifyAudit, type RunEvent } from "../../src/index.js";
 import { serve, type ServableWorkflow, type WeftServer } from "../../src/serve/index.js";
 import { light } from "../../examples/traffic-light.js";
 import {
@@ -359,9 +359,11 @@ describe("weft serve over HTTP", () => {
 describe("weft serve with a token", () => {
   let secured: WeftServer;
   let auditFile: string;
+  const store = memoryStore();
   beforeAll(async () => {
     auditFile = join(dir, "audit.jsonl");
     secured = await serve({
+      store,
       workflows: [math, gated],
       token: { ci: "ci-token", alice: "alice-token" },
       audit: auditFile,
@@ -435,6 +437,14 @@ describe("weft serve with a token", () => {
     });
     expect(Date.parse(lines[0].at)).not.toBeNaN();
     expect(JSON.stringify(lines)).not.toContain("token");
+    // The store's hash-chained trail names the same actors.
+    const trail = store.readAudit({ runId });
+    expect(trail.map((e) => [e.actor, e.action, e.status])).toEqual([
+      ["ci", "run.start", undefined],
+      ["alice", "run.cancel", undefined],
+      ["ci", "run.end", "cancelled"],
+    ]);
+    expect(verifyAudit(store.readAudit())).toMatchObject({ ok: true });
   });
 });
 

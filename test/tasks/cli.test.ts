@@ -6,6 +6,7 @@ import path from "node:path";
 import { Writable } from "node:stream";
 import { afterAll, describe, expect, it } from "vitest";
 import { runCli } from "../../compiler/cli/program.js";
+import { sqliteStore } from "../../src/run/store/sqlite.js";
 import { alive, eventually, ROOT } from "./helpers.js";
 
 const RUNNER = path.join(ROOT, "test/tasks/fixtures/run-tasks.ts");
@@ -226,9 +227,11 @@ describe("weft on task workflow files", () => {
       "--no-progress",
       "--output",
       results,
+      "--actor",
+      "ops",
     );
     expect(await eventually(() => read(pidFile).trim() !== "", 30_000)).toBe(true);
-    const c = await weft("run", file, "--checkpoint", db, "--cancel");
+    const c = await weft("run", file, "--checkpoint", db, "--cancel", "--actor", "alice");
     expect(c.stdout).toMatch(
       /^cancel requested of run cancellable-\S+ \(process \d+\); waiting for it to stop\nrun cancellable-\S+: cancelled\n$/,
     );
@@ -237,6 +240,13 @@ describe("weft on task workflow files", () => {
     expect(first.code).toBe(130);
     expect(JSON.parse(read(results))).toMatchObject({ status: "cancelled" });
     expect(await eventually(() => !alive(Number(read(pidFile))))).toBe(true);
+    const store = sqliteStore(db);
+    expect(store.readAudit().map((e) => [e.actor, e.action, e.status])).toEqual([
+      ["ops", "run.start", undefined],
+      ["alice", "run.cancel", undefined],
+      ["ops", "run.end", "cancelled"],
+    ]);
+    store.close();
   });
 
   it("Ctrl-C (SIGINT) kills the running tasks' process trees and exits 130", async () => {

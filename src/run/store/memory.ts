@@ -5,6 +5,8 @@
  * the journal.
  */
 
+import { auditMatches, sealAudit } from "../../audit/chain.js";
+import type { AuditEntry, AuditFilter, AuditRecord } from "../../audit/types.js";
 import { decodeValue, encodeValue } from "../codec.js";
 import {
   checkSameGraph,
@@ -54,6 +56,7 @@ export function memoryStore(): SyncCheckpointStore {
   const runs = new Map<string, MemoryRun>();
   const snapshots = new Map<string, { value: Uint8Array; savedAt: number }>();
   const leases = new Map<string, RunLease>();
+  const audit: AuditEntry[] = [];
   let closed = false;
 
   function open(): void {
@@ -158,8 +161,21 @@ export function memoryStore(): SyncCheckpointStore {
       if (leases.get(runId)?.owner === owner) leases.delete(runId);
     },
 
+    appendAudit(record: AuditRecord): AuditEntry {
+      open();
+      const entry = sealAudit(record, audit[audit.length - 1]);
+      audit.push(entry);
+      return { ...entry };
+    },
+
+    readAudit(filter?: AuditFilter): AuditEntry[] {
+      open();
+      return audit.filter((e) => auditMatches(e, filter)).map((e) => ({ ...e }));
+    },
+
     close(): void {
       closed = true;
+      audit.length = 0;
       runs.clear();
       snapshots.clear();
     },

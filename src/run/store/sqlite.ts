@@ -15,6 +15,8 @@
 
 import { createRequire } from "node:module";
 import { missingPeer } from "../../peers/missing-peer.js";
+import { auditMatches, sealAudit } from "../../audit/chain.js";
+import type { AuditEntry, AuditFilter, AuditRecord } from "../../audit/types.js";
 import { decodeValue, encodeValue } from "../codec.js";
 import {
   checkSameGraph,
@@ -224,6 +226,50 @@ export function sqliteStore(path: string, options: SqliteStoreOptions = {}): Sql
     return leaseOps;
   }
 
+  // The audit trail, too, has its own table made on first use. One chain per file: the last
+  // entry is read and the new one written under the file's write lock (IMMEDIATE), so writers
+  // in several processes never seal onto the same entry.
+  let auditOps:
+    { append: (record: AuditRecord) => AuditEntry; read: () => AuditEntry[] } | undefined;
+  function auditing(): NonNullable<typeof auditOps> {
+    if (auditOps) return auditOps;
+    db.exec(
+      `CREATE TABLE IF NOT EXISTS weft_audit (
+         seq INTEGER PRIMARY KEY, at TEXT NOT NULL, actor TEXT NOT NULL, action TEXT NOT NULL,
+         run_id TEXT NOT NULL, workflow TEXT NOT NULL, graph_hash TEXT, input_hash TEXT,
+         status TEXT, detail TEXT, prev TEXT NOT NULL, hash TEXT NOT NULL)`,
+    );
+    const last = db.prepare("SELECT seq, hash FROM weft_audit ORDER BY seq DESC LIMIT 1");
+    const insert = db.prepare(
+      `INSERT INTO weft_audit (seq, at, actor, action, run_id, workflow, graph_hash, input_hash,
+         status, detail, prev, hash) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+    );
+    const all = db.prepare("SELECT * FROM weft_audit ORDER BY seq");
+    const append = db.transaction((record: AuditRecord): AuditEntry => {
+      const e = sealAudit(record, last.get() as { seq: number; hash: string } | undefined);
+      insert.run(
+        e.seq,
+        e.at,
+        e.actor,
+        e.action,
+        e.runId,
+        e.workflow,
+        e.graphHash ?? null,
+        e.inputHash ?? null,
+        e.status ?? null,
+        e.detail ?? null,
+        e.prev,
+        e.hash,
+      );
+      return e;
+    });
+    auditOps = {
+      append: (record) => append.immediate(record),
+      read: () => (all.all() as AuditRow[]).map(auditFromRow),
+    };
+    return auditOps;
+  }
+
   function live(): void {
     if (!db.open) throw new CheckpointError(`the checkpoint store '${path}' is closed`);
   }
@@ -307,6 +353,18 @@ export function sqliteStore(path: string, options: SqliteStoreOptions = {}): Sql
       leasing().release.run(runId, owner);
     },
 
+    appendAudit(record: AuditRecord): AuditEntry {
+      live();
+      return auditing().append(record);
+    },
+
+    readAudit(filter?: AuditFilter): AuditEntry[] {
+      live();
+      return auditing()
+        .read()
+        .filter((e) => auditMatches(e, filter));
+    },
+
     close(): void {
       if (db.open) db.close();
     },
@@ -348,6 +406,39 @@ interface EntryRow {
   error: string | null;
   ms: number | null;
   at: number;
+}
+
+interface AuditRow {
+  seq: number;
+  at: string;
+  actor: string;
+  action: AuditEntry["action"];
+  run_id: string;
+  workflow: string;
+  graph_hash: string | null;
+  input_hash: string | null;
+  status: string | null;
+  detail: string | null;
+  prev: string;
+  hash: string;
+}
+
+function auditFromRow(row: AuditRow): AuditEntry {
+  const e: AuditEntry = {
+    seq: row.seq,
+    at: row.at,
+    actor: row.actor,
+    action: row.action,
+    runId: row.run_id,
+    workflow: row.workflow,
+    prev: row.prev,
+    hash: row.hash,
+  };
+  if (row.graph_hash !== null) e.graphHash = row.graph_hash;
+  if (row.input_hash !== null) e.inputHash = row.input_hash;
+  if (row.status !== null) e.status = row.status;
+  if (row.detail !== null) e.detail = row.detail;
+  return e;
 }
 
 function entryFromRow(row: EntryRow): EncodedEntry {

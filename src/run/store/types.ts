@@ -8,6 +8,7 @@
  */
 
 import type { FsmStatus, RunStatus } from "../types.js";
+import type { AuditEntry, AuditFilter, AuditRecord } from "../../audit/types.js";
 
 /** A value now, or later (asynchronous stores). */
 type Awaitable<T> = T | Promise<T>;
@@ -139,6 +140,14 @@ export interface CheckpointStore {
   acquireLease?(runId: string, owner: string, ttlMs: number): Awaitable<RunLease | undefined>;
   /** Gives up `owner`'s lease on a run (nothing when another owner holds it). */
   releaseLease?(runId: string, owner: string): Awaitable<void>;
+  /**
+   * Appends to the store's audit trail: seals `record` onto its one hash chain (see
+   * `sealAudit`) atomically across every process sharing the store. Optional: a store without
+   * it keeps no audit trail, and runs on it record none.
+   */
+  appendAudit?(record: AuditRecord): Awaitable<AuditEntry>;
+  /** The audit trail in chain order, filtered (`verifyAudit` needs it unfiltered). */
+  readAudit?(filter?: AuditFilter): Awaitable<AuditEntry[]>;
   close?(): Awaitable<void>;
 }
 
@@ -183,6 +192,8 @@ export interface SnapshotStore {
 export interface SyncCheckpointStore extends CheckpointStore, SnapshotStore {
   acquireLease(runId: string, owner: string, ttlMs: number): RunLease | undefined;
   releaseLease(runId: string, owner: string): void;
+  appendAudit(record: AuditRecord): AuditEntry;
+  readAudit(filter?: AuditFilter): AuditEntry[];
   beginRun(header: RunHeader): void;
   record(runId: string, entry: JournalEntry): void;
   finishRun(runId: string, status: StoredRunStatus): void;
