@@ -180,7 +180,7 @@ describe("files and warnings", () => {
     );
     const shown = path.relative(process.cwd(), file);
     expect(readGraphFile(file).diagnostics.map(formatDiagnostic)).toEqual([
-      `${shown}:6:11 - error WEFT041: nodes[0].kind: expected one of "task", "condition", "select", "any", "map", "sub", "state", "wait", got "taks"`,
+      `${shown}:6:11 - error WEFT041: nodes[0].kind: expected one of "task", "condition", "select", "any", "map", "sub", "state", "wait", "stream", got "taks"`,
     ]);
   });
   it("WEFT101 a select case nothing consumes, at the case", () => {
