@@ -474,7 +474,17 @@ class Scheduler implements ExecEnv {
     } else {
       const err = new NodeError(name, error, 1);
       this.recordFailure(i, err);
-      if (this.strategy !== "continue" && !this.stopping) {
+      const strategy = this.strategy;
+      if (typeof strategy === "function" && !this.stopping) {
+        // A handler's `{ value }` cannot stand in for items already gone: it counts as continue.
+        let decision;
+        try {
+          decision = strategy(name, err, { runId: this.runId });
+        } catch {
+          decision = "stop" as const;
+        }
+        if (decision === "stop") this.stopRun(`run stopped after '${name}' failed`);
+      } else if (strategy === "fail-fast" && !this.cancelled && !this.stopping) {
         this.stopRun(`run stopped after '${name}' failed`);
         this.controller.abort(err);
       }

@@ -252,6 +252,28 @@ describe("stream nodes", () => {
     expect(starts).toEqual(["nums", "odd", "sum"]);
   });
 
+  it("feeds .then and .any readers their own iterator", async () => {
+    const wf = dag("then-any")
+      .stream("letters", {}, async function* () {
+        yield* ["a", "b", "c"];
+      })
+      .then("joined", async (xs) => {
+        expectTypeOf(xs).toEqualTypeOf<AsyncIterable<string>>();
+        let s = "";
+        for await (const x of xs) s += x;
+        return s;
+      })
+      .any("first", { src: ["letters"] }, async ({ src }) => {
+        let n = 0;
+        for await (const _ of src.value) n++;
+        return `${src.from}:${n}`;
+      })
+      .build();
+    const run = await wf.run();
+    expect(run.status).toBe("completed");
+    expect([run.get("joined"), run.get("first")]).toEqual(["abc", "letters:3"]);
+  });
+
   it("drains a stream nobody reads", async () => {
     const log = { yielded: 0, finals: 0 };
     const wf = dag<{ n: number }>("sink-stream")
