@@ -18,11 +18,7 @@ const STREAM_REFUSED = ["retry", "timeoutMs", "cache", "fallback", "circuitBreak
 const READER_REFUSED = ["retry", "cache"] as const;
 
 /** Reports misuse of stream nodes in a DAG. */
-export function validateStreams(
-  graph: Graph,
-  byName: Map<string, GraphNode>,
-  err: Report,
-): void {
+export function validateStreams(graph: Graph, byName: Map<string, GraphNode>, err: Report): void {
   const readers = new Map<string, Set<string>>();
   graph.edges.forEach((e, i) => {
     const src = byName.get(e.from);

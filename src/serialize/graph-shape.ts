@@ -80,7 +80,17 @@ const options = object(
   "node options",
 );
 
-const nodeKind = oneOf("task", "condition", "select", "any", "map", "sub", "state", "wait", "stream");
+const nodeKind = oneOf(
+  "task",
+  "condition",
+  "select",
+  "any",
+  "map",
+  "sub",
+  "state",
+  "wait",
+  "stream",
+);
 
 /** A wait node's `wait` field: `{ for: "signal" }` or `{ for: "sleep", ms }`. */
 const waitData: Check<Record<string, unknown>> = (ctx, v, path) => {

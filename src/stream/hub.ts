@@ -167,7 +167,8 @@ export class StreamHub<T = unknown> {
   /** How many items the slowest live consumer has yet to read. */
   private buffered(): number {
     let low = this.produced;
-    for (let k = 0; k < this.pos.length; k++) if (this.live[k] && this.pos[k] < low) low = this.pos[k];
+    for (let k = 0; k < this.pos.length; k++)
+      if (this.live[k] && this.pos[k] < low) low = this.pos[k];
     return this.produced - low;
   }
 
