@@ -7,6 +7,7 @@ import {
   toMermaid,
   graphToJson,
   parseGraph,
+  fromGraph,
   type RunEvent,
 } from "../../src/index.js";
 
@@ -398,6 +399,36 @@ describe("stream nodes", () => {
     expect(() => looseDag("buf").stream("s", {}, gen, { buffer: 0 })).toThrow(
       "stream 's': option 'buffer' must be a whole number ≥ 1, got 0",
     );
+  });
+
+  it("rebuilds a stream workflow from its JSON with a function registry, buffer included", async () => {
+    let maxAhead = 0;
+    let produced = 0;
+    let read = 0;
+    async function* nums(): AsyncGenerator<number> {
+      for (let i = 0; i < 20; i++) {
+        produced++;
+        maxAhead = Math.max(maxAhead, produced - read);
+        yield i;
+      }
+    }
+    async function total({ xs }: { xs: AsyncIterable<number> }): Promise<number> {
+      let s = 0;
+      for await (const x of xs) {
+        read++;
+        s += x;
+        await new Promise((r) => setTimeout(r, 0));
+      }
+      return s;
+    }
+    const wf = dag("rebuilt")
+      .stream("nums", {}, nums, { buffer: 2 })
+      .node("total", { xs: "nums" }, total)
+      .build();
+    const back = fromGraph(parseGraph(graphToJson(wf.graph)), { nums, total });
+    const run = await back.run();
+    expect(run.output).toBe(190);
+    expect(maxAhead).toBeLessThanOrEqual(2 + 1);
   });
 
   it("keeps the stream kind and buffer through JSON and draws stream edges thick", () => {
