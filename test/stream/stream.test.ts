@@ -171,6 +171,35 @@ describe("stream nodes", () => {
     expect(run.statusOf("nums")).toBe("completed");
   });
 
+  it("an early break at the end of two stages returns both generators once", async () => {
+    const log = { yielded: 0, finals: 0 };
+    let middleFinals = 0;
+    const wf = dag<{ n: number }>("early2")
+      .stream("nums", { n: "input.n" }, counter(log), { buffer: 2 })
+      .stream(
+        "squares",
+        { xs: "nums" },
+        async function* ({ xs }) {
+          try {
+            for await (const x of xs) yield x * x;
+          } finally {
+            middleFinals++;
+          }
+        },
+        { buffer: 2 },
+      )
+      .node("head", { xs: "squares" }, async ({ xs }) => {
+        const out: number[] = [];
+        for await (const x of xs) if (out.push(x) === 3) break;
+        return out;
+      })
+      .build();
+    const run = await wf.run({ n: Number.POSITIVE_INFINITY });
+    expect(run.status).toBe("completed");
+    expect(run.output).toEqual([0, 1, 4]);
+    expect([log.finals, middleFinals]).toEqual([1, 1]);
+  });
+
   it("stops the producer when a reader fails, and the run fails with the reader's error", async () => {
     const log = { yielded: 0, finals: 0 };
     const wf = dag<{ n: number }>("reader-fails")
