@@ -21,7 +21,14 @@ import type { NodeContext } from "../run/types.js";
 import type { Dag } from "./dag-types.js";
 import type { Signal, WaitsEntry } from "./wait.js";
 
-/** Options of a stream node (`.stream`). */
+/**
+ * Options of a stream node (`.stream`).
+ *
+ * @example
+ * ```ts
+ * .stream("rows", { path: "input.path" }, readRows, { buffer: 64 })
+ * ```
+ */
 export interface StreamOptions {
   /** How many items may wait for the slowest reader before the generator pauses (default 16). */
   buffer?: number;

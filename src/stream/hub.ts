@@ -5,7 +5,18 @@
  * many items flow; every consumer gets every item, in order, until it stops reading.
  */
 
-/** A stream's producer failed, or the run stopped it; consumers see this from their iteration. */
+/**
+ * A stream's producer failed, or the run stopped it; consumers see this from their iteration.
+ *
+ * @example
+ * ```ts
+ * try {
+ *   for await (const line of lines) handle(line);
+ * } catch (e) {
+ *   if (e instanceof StreamError) console.error(`upstream ${e.node} failed`, e.cause);
+ * }
+ * ```
+ */
 export class StreamError extends Error {
   /** The stream node that failed. */
   readonly node: string;
