@@ -11,6 +11,7 @@ import { scheduling } from "./scheduling.js";
 import { serialization } from "./serialization.js";
 import { tasks } from "./tasks.js";
 import { serveFamily } from "./serve.js";
+import { streams } from "./streams.js";
 import { threads } from "./threads.js";
 import { types } from "./types-cost.js";
 
@@ -28,4 +29,5 @@ export const FAMILIES: Family[] = [
   distributed,
   cli,
   bus,
+  streams,
 ];

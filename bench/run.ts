@@ -26,6 +26,7 @@ const FAMILY_IDS = [
   "distributed",
   "cli",
   "bus",
+  "streams",
 ];
 
 const PACKAGES = ["tinybench", "xstate", "@langchain/langgraph", "@langchain/core", "@mastra/core"];

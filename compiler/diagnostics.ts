@@ -21,6 +21,7 @@ export const DIAGNOSTIC_CODES = {
   WEFT010: "state unreachable from the initial state",
   WEFT011: "state that can never stop",
   WEFT012: "unknown state",
+  WEFT013: "stream node misused",
   // Source the compiler cannot analyse statically.
   WEFT020: "value built at run time where a literal is needed",
   WEFT021: "builder the compiler cannot follow",

@@ -50,3 +50,4 @@ export * from "./run/otel.js";
 export * from "./serialize/index.js";
 // viz
 export * from "./viz/index.js";
+export * from "./stream/index.js";

@@ -19,6 +19,7 @@ const ISSUE_CODES: Record<GraphIssue["code"], DiagnosticCode> = {
   "no-stop": "WEFT011",
   "unknown-state": "WEFT012",
   "reserved-name": "WEFT005",
+  "stream-use": "WEFT013",
   "too-many-issues": "WEFT008",
 };
 
@@ -29,6 +30,7 @@ const HINTS: Partial<Record<GraphIssue["code"], string>> = {
   "missing-output": "name a node of the workflow in .returns()",
   "unreachable-state": "add a transition into it or remove it",
   "no-stop": "make a path from it reach a terminal state or a stop(...)",
+  "stream-use": "see docs/streams.md",
 };
 
 /**

@@ -172,6 +172,8 @@ function unstorableOutputs(w: ExtractedWorkflow, checker: ts.TypeChecker): Diagn
   const g = w.graph;
   const out: Diagnostic[] = [];
   for (const n of g.nodes) {
+    // A stream's items are never journaled (its readers' results are).
+    if (n.kind === "stream") continue;
     const t = w.facts.nodeTypes.get(n.name);
     if (!t) continue;
     const bad = findUnstorable(checker, t);

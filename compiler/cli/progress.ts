@@ -133,6 +133,11 @@ export function createProgress(options: ProgressOptions): ProgressDisplay {
           if (!live && text) plain(`${event.node}: ${text}`);
           break;
         }
+        case "node-items":
+          // A stream's running count: on the live line, and once at its end otherwise.
+          lastProgress = `${event.node}: ${event.items.toLocaleString("en-US")} items`;
+          if (!live && event.done) plain(lastProgress);
+          break;
         case "run-complete":
           if (!live) plain(`run ${event.status} in ${Math.round(event.ms)} ms`);
           break;

@@ -34,6 +34,7 @@ const NODE_METHODS: Record<
   select: { kind: "select", deps: 1, fn: 2, options: 3 },
   any: { kind: "any", deps: 1, fn: 2, options: 3 },
   map: { kind: "map", deps: 1, fn: 2, options: 3 },
+  stream: { kind: "stream", deps: 1, fn: 2, options: 3 },
 };
 
 /** Resolves a `.sub` workflow argument to its graph (shared with the top-level extractor). */
@@ -155,7 +156,7 @@ export class DagReader {
         } else {
           throw new Unanalysable(
             "WEFT025",
-            `'.${step.method}()' is not a DAG builder method (expected node, then, condition, select, any, map, sub, wait, sleep, use, returns, build)`,
+            `'.${step.method}()' is not a DAG builder method (expected node, then, condition, select, any, map, stream, sub, wait, sleep, use, returns, build)`,
             step.nameNode,
           );
         }

@@ -44,6 +44,8 @@ export function readOptions(
   if (runIf !== undefined) d.runIf = runIf as RunIf;
   const concurrency = value(entries.get("concurrency"));
   if (concurrency !== undefined) d.concurrency = num(concurrency, "concurrency", entries);
+  const buffer = value(entries.get("buffer"));
+  if (buffer !== undefined) d.buffer = num(buffer, "buffer", entries);
   const cache = entries.get("cache");
   if (cache?.value) {
     const c = unwrap(cache.value);

@@ -21,6 +21,23 @@ import type { NodeContext } from "../run/types.js";
 import type { Dag } from "./dag-types.js";
 import type { Signal, WaitsEntry } from "./wait.js";
 
+/**
+ * Options of a stream node (`.stream`).
+ *
+ * @example
+ * ```ts
+ * .stream("rows", { path: "input.path" }, readRows, { buffer: 64 })
+ * ```
+ */
+export interface StreamOptions {
+  /** How many items may wait for the slowest reader before the generator pauses (default 16). */
+  buffer?: number;
+  /** `"success"` (default), `"always"` or `"any-failed"`. */
+  runIf?: RunIf;
+  /** Estimated cost for scheduling priorities. */
+  cost?: number;
+}
+
 /** A node's context, carrying the node's name in its type so mismatch errors name the node. */
 export interface Ctx<N extends string = string> extends NodeContext {
   readonly node: N;
@@ -173,6 +190,37 @@ export interface DagBuilder<I, C, O, Cnt extends readonly unknown[], L> extends 
     fn: (args: A, ctx: Ctx<NoInfer<N>>) => Sel | Promise<Sel>,
     options?: NodeOptions<NoInfer<A>, NoInfer<Sel>>,
   ): Next<I, S, N, Sel>;
+
+  /**
+   * Adds a stream node: `fn` is an async generator whose items flow to dependents while it runs.
+   * Dependents start when the stream starts and receive `AsyncIterable<Y>` (`Y`: what it yields);
+   * each reads every item through a bounded buffer (`options.buffer`, default 16), the slowest
+   * setting the pace. When every reader has finished or stopped, the generator's `return()` runs.
+   * A stream's items are not journaled: resuming a run starts it again.
+   *
+   * @example
+   * ```ts
+   * dag<{ path: string }>("logs")
+   *   .stream("lines", { path: "input.path" }, async function* ({ path }) { yield* readLines(path); })
+   *   .stream("parsed", { lines: "lines" }, async function* ({ lines }) { for await (const l of lines) yield parse(l); })
+   *   .node("stats", { events: "parsed" }, ({ events }) => aggregate(events)) // events: AsyncIterable<Event>
+   *   .build();
+   * ```
+   */
+  stream<
+    S extends BuilderState,
+    const N extends string,
+    const D extends Deps,
+    Y,
+    const RI extends RunIf = "success",
+    A = ArgsIn<ClosedOf<S>, OpenOf<S>, D, RI>,
+  >(
+    this: S,
+    name: N & NameCheck<ClosedOf<S>, OpenOf<S>, N>,
+    deps: D & DepsCheck<ClosedOf<S>, OpenOf<S>, D, A, N>,
+    fn: (args: A, ctx: Ctx<NoInfer<N>>) => AsyncIterable<Y>,
+    options?: StreamOptions & { runIf?: RI },
+  ): Next<I, S, N, AsyncIterable<Y>>;
 
   /** Adds a node that waits for all its inputs: `.node` by its other name (the default join). */
   readonly all: DagBuilder<I, C, O, Cnt, L>["node"];

@@ -23,6 +23,7 @@ import type {
   FragmentAdds,
   FragmentStart,
   MapCtx,
+  StreamOptions,
 } from "./builder-types.js";
 import type { Branch, Selected } from "./markers.js";
 import type { AnyDag, Dag, NodeImpl } from "./dag-types.js";
@@ -103,6 +104,18 @@ class Builder {
   }
   map(name: string, deps: Entry["deps"], fn: Fn, options?: Entry["options"]): Builder {
     return this.add({ kind: "map", name, deps, fn, options });
+  }
+  stream(name: string, deps: Entry["deps"], fn: Fn, options?: Entry["options"]): Builder {
+    const buffer = options?.buffer;
+    if (
+      buffer !== undefined &&
+      !(typeof buffer === "number" && Number.isInteger(buffer) && buffer >= 1)
+    ) {
+      throw new TypeError(
+        `stream '${name}': option 'buffer' must be a whole number ≥ 1, got ${String(buffer)}`,
+      );
+    }
+    return this.add({ kind: "stream", name, deps, fn, options });
   }
   sub(name: string, workflow: AnyDag, deps: Entry["deps"], options?: Entry["options"]): Builder {
     if (!workflow || typeof workflow !== "object" || workflow.kind !== "dag") {
@@ -352,6 +365,12 @@ export interface LooseDagBuilder {
     deps: Record<string, string> & { items: string },
     fn: (args: Record<string, unknown> & { item: unknown; index: number }, ctx: MapCtx) => unknown,
     options?: NodeOptions<Record<string, unknown>, unknown>,
+  ): LooseDagBuilder;
+  stream(
+    name: string,
+    deps: Record<string, string>,
+    fn: (args: Record<string, unknown>, ctx: Ctx) => AsyncIterable<unknown>,
+    options?: StreamOptions,
   ): LooseDagBuilder;
   sub(
     name: string,

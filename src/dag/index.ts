@@ -30,6 +30,7 @@ export type {
   OpenOf,
   Flat,
   FragmentAdds,
+  StreamOptions,
 } from "./builder-types.js";
 export type { Dag, DagRun, AnyDag, NodeImpl, RunArgs, RunStream } from "./dag-types.js";
 export type {

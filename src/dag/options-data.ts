@@ -17,6 +17,7 @@ export function optionsData(o: NodeOptions<never, unknown>): NodeOptionsData | u
   if (o.timeoutMs !== undefined) d.timeoutMs = o.timeoutMs;
   if (o.runIf !== undefined) d.runIf = o.runIf;
   if (o.concurrency !== undefined) d.concurrency = o.concurrency;
+  if (o.buffer !== undefined) d.buffer = o.buffer;
   if (o.cache !== undefined) {
     if (o.cache === true) d.cache = {};
     else {

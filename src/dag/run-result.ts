@@ -136,6 +136,8 @@ export class DagRunResult<R, O> implements DagRun<R, O> {
       if (st === COMPLETED && s.values[i] !== undefined) rec.result = s.values[i];
       if (s.skipReasons[i]) rec.skipReason = s.skipReasons[i];
       if (s.cached?.[i] === CACHE_HIT) rec.cached = true;
+      const items = s.items?.get(i);
+      if (items !== undefined) rec.stream = { items, journaled: false };
       const err = s.errors.find((e) => e.node === p.names[i]);
       if (err) rec.error = err.message;
       const version = versions?.[p.names[i]];

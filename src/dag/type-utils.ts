@@ -200,9 +200,11 @@ export type TypeName<T> = [T] extends [never]
                 ? `${TypeName<E>}[]`
                 : [T] extends [(...args: never[]) => unknown]
                   ? "a function"
-                  : [T] extends [object]
-                    ? "object"
-                    : "a union";
+                  : [T] extends [AsyncIterable<infer E>]
+                    ? `AsyncIterable<${TypeName<E>}>`
+                    : [T] extends [object]
+                      ? "object"
+                      : "a union";
 
 /**
  * One dependency checked: `unknown` when `Ref` is a valid reference whose type fits what the

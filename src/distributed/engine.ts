@@ -389,6 +389,12 @@ export function redisEngine(options: RedisEngineOptions = {}): RedisEngine {
         );
       }
       const p = preparedOf(wf as never);
+      if (p.anyStream) {
+        const s = p.names[p.kinds.indexOf("stream")];
+        throw new TypeError(
+          `workflow '${wf.name}' has stream node '${s}': a stream's items flow within one process, so run it with wf.run()`,
+        );
+      }
       checkInput(wf.graph, input);
       const runId = runOptions.runId ?? randomUUID();
       const selected = selectNodes(p, runOptions);

@@ -11,6 +11,7 @@ export interface GraphIssue {
     | "unknown-state"
     | "missing-output"
     | "reserved-name"
+    | "stream-use"
     | "too-many-issues";
   severity: "error" | "warning";
   message: string;

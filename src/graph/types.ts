@@ -36,7 +36,13 @@ export type NodeKind =
   /** A state of a state machine. */
   | "state"
   /** Parks the run until a signal arrives or a deadline passes (`.wait`, `.sleep`). */
-  | "wait";
+  | "wait"
+  /**
+   * An async generator whose items flow to its dependents while it runs (`.stream`): they start
+   * when it starts and read an `AsyncIterable` through a bounded buffer. Its output is not
+   * journaled.
+   */
+  | "stream";
 
 /** When a node runs, relative to the fate of its upstream nodes. */
 export type RunIf = "success" | "always" | "any-failed";
@@ -85,6 +91,8 @@ export interface NodeOptionsData {
   runIf?: RunIf;
   /** Map fan-out concurrency limit. */
   concurrency?: number;
+  /** Stream nodes: how many items may wait for the slowest consumer (default 16). */
+  buffer?: number;
   cache?: { ttlMs?: number };
   /** Fallback value used when the node fails (JSON-able). */
   fallback?: unknown;

@@ -1,3 +1,4 @@
+import { validateStreams } from "./streams.js";
 import { GraphValidationError, type GraphIssue } from "./errors.js";
 import { isReservedName, reservedMessage, reservedSegment } from "./reserved.js";
 import { INPUT, type Graph } from "./types.js";
@@ -150,6 +151,7 @@ export function validateGraph(graph: Graph, options: ValidateGraphOptions = {}):
     }
   });
   if (graph.kind === "dag") {
+    if (graph.nodes.some((n) => n.kind === "stream")) validateStreams(graph, byName, err);
     for (const cycle of findCycles(graph, max)) {
       err(
         "cycle",

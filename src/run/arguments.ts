@@ -3,7 +3,7 @@
  * success cannot run. Pure functions of the prepared workflow and the run's flat state.
  */
 import type { Binding, Prepared, Source } from "./prepare.js";
-import { COMPLETED, FAILED } from "./status.js";
+import { COMPLETED, FAILED, RUNNING } from "./status.js";
 
 /** The part of a run's state arguments are read from. */
 export interface RunValues {
@@ -64,8 +64,10 @@ export function blockedBy(p: Prepared, st: RunValues, i: number): string | undef
 /** Whether a source has a value: its node completed and, for a branch or case, took that one. */
 function sourceOk(p: Prepared, st: RunValues, s: Source): boolean {
   if (s.node < 0) return true;
-  if (st.statuses[s.node] !== COMPLETED) return false;
   const kind = p.kinds[s.node];
+  // A running stream already has a value: the items it is producing.
+  if (st.statuses[s.node] !== COMPLETED && !(st.statuses[s.node] === RUNNING && kind === "stream"))
+    return false;
   if (s.path.length > 0 && (kind === "condition" || kind === "select")) {
     const v = st.values[s.node] as { branch?: string; case?: string } | undefined;
     const taken = kind === "condition" ? v?.branch : v?.case;

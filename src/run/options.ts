@@ -70,6 +70,8 @@ export interface NodeOptions<A = never, R = unknown> {
   runIf?: RunIf;
   /** `.map` only: how many items run at once (default: the run's concurrency). */
   concurrency?: number;
+  /** `.stream` only: how many items may wait for the slowest consumer (default 16). */
+  buffer?: number;
   cache?: CacheOptions<A> | true;
   hooks?: NodeHooks<A, R>;
   /** Used as the result when the node fails (after retries). */

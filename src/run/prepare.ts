@@ -86,6 +86,10 @@ export interface Prepared {
   anyCompensate: boolean;
   /** Whether any node has a cache policy (only then are hits and misses recorded). */
   anyCache: boolean;
+  /** Per node: 1 when it reads a stream node (it starts when the stream starts), else 0. */
+  streamIn: Uint8Array;
+  /** Whether the workflow has stream nodes. */
+  anyStream: boolean;
 }
 
 type AnyOptions = NodeOptions<never, unknown>;
@@ -168,6 +172,13 @@ export function prepare(
       ? (implList[i].fn as ((args: unknown, ctx: unknown) => unknown) | undefined)
       : undefined,
   );
+  const streamIn = new Uint8Array(n);
+  let anyStream = false;
+  for (let i = 0; i < n; i++) {
+    if (kinds[i] !== "stream") continue;
+    anyStream = true;
+    for (const j of idx.succs[i]) streamIn[j] = 1;
+  }
   const packed = packForScheduler(idx, bindings, priority, chainNext, kinds, direct);
   roots.sort(byPriority(priority));
   return {
@@ -175,6 +186,8 @@ export function prepare(
     direct,
     anyCompensate: options.some((o) => o?.compensate !== undefined),
     anyCache: options.some((o) => o?.cache !== undefined),
+    streamIn,
+    anyStream,
     graph,
     n,
     names: idx.names,

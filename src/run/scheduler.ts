@@ -23,6 +23,10 @@ import {
 import { Parked } from "./waits.js";
 import { ReadyQueue } from "./ready-queue.js";
 import { clearLongTimeout, setLongTimeout, type LongTimer } from "./timer.js";
+import { StreamHub, streamIterator } from "../stream/hub.js";
+
+/** Default `buffer` of a stream node. */
+const STREAM_BUFFER = 16;
 
 /** Start and end times of a run without per-node timings: none (reads give `undefined`). */
 const UNTIMED = new Float64Array(0);
@@ -67,6 +71,8 @@ export interface RunState {
   compensations: { node: string; ok: boolean; error?: unknown }[];
   /** Wait nodes parked in this run (status `"waiting"` when nothing else could run). */
   waiting?: WaitingNode[];
+  /** Stream nodes that started: how many items each produced. */
+  items?: Map<number, number>;
 }
 
 export interface SchedulerInput {
@@ -154,6 +160,8 @@ class Scheduler implements ExecEnv {
   private onAbort: (() => void) | undefined;
   /** Set once a listener or the checkpoint store failed: the run fails, reported once. */
   private faulted = false;
+  /** Stream nodes running now, by node index. */
+  private readonly hubs = new Map<number, StreamHub>();
 
   constructor(private readonly inp: SchedulerInput) {
     const p = inp.prepared;
@@ -216,7 +224,9 @@ class Scheduler implements ExecEnv {
       !inp.journal &&
       !inp.presets &&
       !inp.selected &&
-      inp.options.retain !== "outputs";
+      inp.options.retain !== "outputs" &&
+      // A reader of a stream must settle through `afterResolve`, which lets go of the stream.
+      !p.anyStream;
     this.timed = timed;
   }
 
@@ -262,6 +272,7 @@ class Scheduler implements ExecEnv {
     st.statuses[i] = pre.status === "completed" ? COMPLETED : SKIPPED;
     st.values[i] = pre.value;
     if (pre.status === "skipped") st.skipReasons[i] = "skipped in the earlier run";
+    if (this.hubs.size > 0) this.leaveStreams(i);
     this.release(i);
   }
 
@@ -318,7 +329,12 @@ class Scheduler implements ExecEnv {
         }
         for (; k < toDecide.length; k++) {
           const j = toDecide[k];
-          if (this.decide(j)) this.ready.push(j);
+          // A stream's readers start with it, whatever the concurrency limit: a reader left
+          // queued would hold the stream, and every other reader, at a full buffer.
+          if (this.decide(j)) {
+            if (this.p.streamIn[j] === 1) this.launch(j);
+            else this.ready.push(j);
+          }
         }
         toDecide.length = 0;
       }
@@ -423,12 +439,19 @@ class Scheduler implements ExecEnv {
     try {
       // Reading arguments runs user code too (getters on outputs and on the input): a throw
       // there fails this node like a throw in its function.
-      const args = argumentsOf(this.p, this.state, this.input, i);
+      const args =
+        this.p.streamIn[i] === 1
+          ? this.cursorsFor(i, argumentsOf(this.p, this.state, this.input, i))
+          : argumentsOf(this.p, this.state, this.input, i);
       if (this.consumersLeft) this.consumed(i);
       if (direct) {
         // A plain function and nobody listening: one call, nothing around it (no attempt count:
         // a node that ran with none made one attempt).
         return direct(args, this.contextFor(i, 1, this.signal));
+      }
+      if (this.p.kinds[i] === "stream") {
+        this.openStream(i, args);
+        return THREW;
       }
       const r = executeNode(this, i, args);
       if (r instanceof Parked) {
@@ -440,6 +463,93 @@ class Scheduler implements ExecEnv {
       this.onFailure(i, e);
       return THREW;
     }
+  }
+
+  /**
+   * Starts stream node `i`: its generator feeds a hub that its readers pull from. The readers are
+   * released now; the node settles when the generator ended and every reader let go.
+   */
+  private openStream(i: number, args: unknown): void {
+    const name = this.p.names[i];
+    this.state.attempts[i] = 1;
+    this.emit?.({ type: "node-start", runId: this.runId, node: name, attempt: 1, at: now() });
+    if (this.inp.sync) {
+      throw new Error(`stream '${name}' cannot run in runSync, which waits for nothing; use run()`);
+    }
+    const fn = this.p.impls[i].fn as ((a: unknown, c: NodeContext) => unknown) | undefined;
+    if (!fn) throw new Error(`stream '${name}' has no function`);
+    const it = streamIterator(name, fn(args, this.contextFor(i, 1, this.signal)));
+    const emit = this.emit;
+    const runId = this.runId;
+    const hub = new StreamHub(it, {
+      node: name,
+      buffer: this.p.options[i]?.buffer ?? STREAM_BUFFER,
+      consumers: this.p.succs[i],
+      signal: this.signal,
+      report: emit
+        ? (items, done) => emit({ type: "node-items", runId, node: name, items, done, at: now() })
+        : undefined,
+    });
+    this.hubs.set(i, hub);
+    this.state.values[i] = hub;
+    void hub.done.then((error) => this.closeStream(i, hub, error));
+    this.release(i);
+  }
+
+  /** A stream ended: it completes, or fails with its generator's error (not journaled). */
+  private closeStream(i: number, hub: StreamHub, error: unknown): void {
+    const st = this.state;
+    this.hubs.delete(i);
+    // The items are gone: nothing to keep, nothing to journal.
+    st.values[i] = undefined;
+    (st.items ??= new Map()).set(i, hub.items);
+    this.running--;
+    const name = this.p.names[i];
+    if (error === undefined) {
+      const ms = this.completed(i, undefined);
+      this.emit?.({ type: "node-complete", runId: this.runId, node: name, ms, at: now() });
+    } else {
+      const err = new NodeError(name, error, 1);
+      this.recordFailure(i, err);
+      const strategy = this.strategy;
+      if (typeof strategy === "function" && !this.stopping) {
+        // A handler's `{ value }` cannot stand in for items already gone: it counts as continue.
+        let decision;
+        try {
+          decision = strategy(name, err, { runId: this.runId });
+        } catch {
+          decision = "stop" as const;
+        }
+        if (decision === "stop") this.stopRun(`run stopped after '${name}' failed`);
+      } else if (strategy === "fail-fast" && !this.cancelled && !this.stopping) {
+        this.stopRun(`run stopped after '${name}' failed`);
+        this.controller.abort(err);
+      }
+    }
+    this.drive();
+  }
+
+  /** Node `i`'s arguments with each stream replaced by `i`'s own reader of it. */
+  private cursorsFor(i: number, args: unknown): unknown {
+    if (args instanceof StreamHub) return args.cursor(i);
+    if (typeof args !== "object" || args === null) return args;
+    const rec = args as Record<string, unknown>;
+    for (const key of Object.keys(rec)) {
+      const v = rec[key];
+      if (v instanceof StreamHub) rec[key] = v.cursor(i);
+      else if (typeof v === "object" && v !== null && "from" in v && "value" in v) {
+        const picked = v as { from: unknown; value: unknown };
+        if (picked.value instanceof StreamHub) {
+          rec[key] = { from: picked.from, value: picked.value.cursor(i) };
+        }
+      }
+    }
+    return rec;
+  }
+
+  /** Node `i` settled: it reads no more from the streams it was given. */
+  private leaveStreams(i: number): void {
+    for (const s of this.p.preds[i]) this.hubs.get(s)?.leave(i);
   }
 
   /** A wait node that parked: it stays unsettled, and nothing downstream of it is released. */
@@ -689,6 +799,7 @@ class Scheduler implements ExecEnv {
     value: unknown,
     ms: number,
   ): void {
+    if (this.hubs.size > 0) this.leaveStreams(i);
     const journal = this.inp.journal;
     if (journal) {
       let r: void | Promise<void>;

@@ -195,6 +195,8 @@ const WARM_WAIT_MS = 30_000;
 export function runsInThread(env: ExecEnv, i: number): boolean {
   const kind = env.p.kinds[i];
   if (kind === "sub") return false; // a nested workflow's own nodes go to threads, not the node
+  // A stream's items cannot cross to a worker thread one by one: streams and their readers stay.
+  if (kind === "stream" || env.p.streamIn[i] === 1) return false;
   // Without a function here (a graph rebuilt from data), only the module's copy can run it.
   if (env.p.impls[i].fn === undefined && env.p.graph.module?.module !== undefined) return true;
   const own = env.p.options[i]?.thread;

@@ -38,6 +38,8 @@ export type RunEvent =
   | { type: "node-skip"; runId: string; node: string; reason: string; at: number }
   | { type: "node-fail"; runId: string; node: string; error: Error; at: number }
   | { type: "progress"; runId: string; node: string; progress: Progress; at: number }
+  /** Items a stream node has produced so far (at most every 100 ms, and once when it ends). */
+  | { type: "node-items"; runId: string; node: string; items: number; done: boolean; at: number }
   /** The run parked on wait nodes (just before `run-complete` with status `"waiting"`). */
   | { type: "run-waiting"; runId: string; waiting: WaitingNode[]; at: number }
   /** A signal was applied to wait node `node` (just before the continued run starts). */
@@ -233,6 +235,8 @@ export interface RunRecord {
       cached?: true;
       /** The registry version of the node's function (see `registry()`). */
       version?: string;
+      /** A stream node: how many items it produced. Its items are never journaled. */
+      stream?: { items: number; journaled: false };
     }
   >;
   metrics: RunMetrics;

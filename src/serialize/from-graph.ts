@@ -42,7 +42,7 @@ export interface FromGraphOptions {
  * function is looked up by `node.fn.name`, then `node.fn.export`, then the node's name; a `sub`
  * node's workflow by its subgraph's name, then the node's name, and if neither is there it is
  * rebuilt from the embedded subgraph with the same registry. Policies recorded in the graph
- * (retry, timeout, runIf, concurrency, cache TTL, fallback, circuit breaker, cost) come back;
+ * (retry, timeout, runIf, concurrency, stream buffer, cache TTL, fallback, circuit breaker, cost) come back;
  * runtime-only options can be given in `options.options`.
  *
  * Throws a {@link RegistryError} naming every node whose function is missing, what was looked
@@ -270,6 +270,7 @@ function runtimeOptions(
   if (data.timeoutMs !== undefined) o.timeoutMs = data.timeoutMs;
   if (data.runIf !== undefined) o.runIf = data.runIf;
   if (data.concurrency !== undefined) o.concurrency = data.concurrency;
+  if (data.buffer !== undefined) o.buffer = data.buffer;
   if (data.cache) o.cache = data.cache.ttlMs !== undefined ? { ttlMs: data.cache.ttlMs } : true;
   if (data.fallback !== undefined) o.fallback = data.fallback;
   const cb = data.circuitBreaker;

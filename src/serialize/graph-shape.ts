@@ -68,6 +68,7 @@ const options = object(
     ["timeoutMs", num(0)],
     ["runIf", oneOf("success", "always", "any-failed")],
     ["concurrency", num(1, true)],
+    ["buffer", num(1, true)],
     ["cache", object([["ttlMs", num(0)]], "cache options")],
     ["fallback", json],
     [
@@ -88,7 +89,17 @@ const options = object(
   "node options",
 );
 
-const nodeKind = oneOf("task", "condition", "select", "any", "map", "sub", "state", "wait");
+const nodeKind = oneOf(
+  "task",
+  "condition",
+  "select",
+  "any",
+  "map",
+  "sub",
+  "state",
+  "wait",
+  "stream",
+);
 
 /** A wait node's `wait` field: `{ for: "signal" }` or `{ for: "sleep", ms }`. */
 const waitData: Check<Record<string, unknown>> = (ctx, v, path) => {

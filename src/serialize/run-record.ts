@@ -6,6 +6,7 @@ import { formatPath, type FieldPath } from "./path.js";
 import { readDocument, type ReadOptions } from "./read-document.js";
 import {
   arrayOf,
+  bool,
   defineKey,
   json,
   name,
@@ -48,6 +49,16 @@ const nodeRecord = object(
     ["error", str],
     ["skipReason", str],
     ["version", str],
+    [
+      "stream",
+      object(
+        [
+          ["items", num(0, true), "required"],
+          ["journaled", bool],
+        ],
+        "a stream's record",
+      ),
+    ],
   ],
   "a node record",
 );

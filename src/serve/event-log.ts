@@ -38,7 +38,10 @@ export class EventLog {
 
   append(event: RunEvent): LoggedEvent | undefined {
     if (this.ended) return undefined;
-    if (this.events.length >= MAX_EVENTS_PER_RUN && event.type === "progress") {
+    if (
+      this.events.length >= MAX_EVENTS_PER_RUN &&
+      (event.type === "progress" || event.type === "node-items")
+    ) {
       this.dropped++;
       return undefined;
     }

@@ -202,6 +202,8 @@ export function kindNote(node: GraphNode): string | undefined {
       return "any";
     case "map":
       return node.options?.concurrency ? `map ×${node.options.concurrency}` : "map";
+    case "stream":
+      return node.options?.buffer ? `stream, buffer ${node.options.buffer}` : "stream";
     case "wait":
       return node.wait?.for === "sleep"
         ? `sleep ${node.wait.ms} ms`

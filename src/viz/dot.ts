@@ -73,6 +73,8 @@ function kindAttrs(node: GraphNode): Record<string, string> {
       return { shape: "box", style: "rounded,filled" };
     case "wait":
       return { shape: "box", style: "rounded,filled,dashed" };
+    case "stream":
+      return { shape: "cds", style: "filled" };
     default:
       return { shape: "box", style: "rounded,filled" };
   }
@@ -195,12 +197,14 @@ function emitDag(
         label: dagEdgeLabel(e, byName.get(e.from)),
         ltail: exit?.cluster,
         dashed: byName.get(e.to)?.kind === "any",
+        // Items flow along a stream's edges while it runs: drawn bold.
+        bold: byName.get(e.from)?.kind === "stream",
       };
     }),
   );
   for (const e of drawn) {
     edges.push(
-      `  ${quoteDot(e.from)} -> ${quoteDot(e.to)}${attrs({ label: e.label, ltail: e.ltail, style: e.dashed ? "dashed" : undefined })};`,
+      `  ${quoteDot(e.from)} -> ${quoteDot(e.to)}${attrs({ label: e.label, ltail: e.ltail, style: e.bold ? "bold" : e.dashed ? "dashed" : undefined, penwidth: e.bold ? "2" : undefined })};`,
     );
   }
   edges.push(...inner);

@@ -20,7 +20,7 @@ export type MermaidOptions = VizOptions;
 /**
  * A Mermaid diagram of the workflow: a `flowchart` for a DAG (branch edges labelled with their
  * branch or case, `any` joins as funnels with dotted inputs, the run input as a stadium, nested
- * workflows as subgraphs) or a `stateDiagram-v2` for a state machine (`[*]` to the initial state,
+ * workflows as subgraphs, stream nodes as flags with thick edges to their readers) or a `stateDiagram-v2` for a state machine (`[*]` to the initial state,
  * terminal and stopping states to `[*]`, transitions labelled with their event and guard). With
  * `run`, nodes are coloured by status and show their time and a short result.
  *
@@ -90,6 +90,8 @@ function shape(node: GraphNode, text: string): string {
       return `[[${text}]]`;
     case "wait":
       return `([${text}])`;
+    case "stream":
+      return `>${text}]`;
     default:
       return `[${text}]`;
   }
@@ -138,10 +140,12 @@ function dagMermaid(graph: Graph, options: MermaidOptions): string {
         to: idOf.get(e.to) ?? ids.take(e.to, scopeId),
         label: dagEdgeLabel(e, byName.get(e.from)),
         dotted: byName.get(e.to)?.kind === "any",
+        // Items flow along a stream's edges while it runs: drawn thick.
+        thick: byName.get(e.from)?.kind === "stream",
       })),
     );
     for (const e of drawn) {
-      const arrow = e.dotted ? "-.->" : "-->";
+      const arrow = e.thick ? "==>" : e.dotted ? "-.->" : "-->";
       edges.push(
         `  ${e.from} ${arrow}${e.label !== undefined ? `|${label([e.label])}|` : ""} ${e.to}`,
       );

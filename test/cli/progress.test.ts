@@ -62,6 +62,32 @@ describe("progress", () => {
   });
 });
 
+describe("stream progress", () => {
+  const items: RunEvent[] = [
+    { type: "node-start", runId: "r1", node: "lines", attempt: 1, at: 1 },
+    { type: "node-items", runId: "r1", node: "lines", items: 1200, done: false, at: 2 },
+    { type: "node-items", runId: "r1", node: "lines", items: 5000, done: true, at: 3 },
+  ];
+  it("shows a stream's item count on the live line", () => {
+    const stream = sink(true);
+    const p = createProgress({ total: 2, workflow: "logs", stream });
+    for (const e of items.slice(0, 2)) p.onEvent(e);
+    expect(plain(stream.text.split("\r\x1b[K").pop() ?? "")).toContain("lines: 1,200 items");
+    p.stop();
+  });
+  it("writes a stream's final count as a plain line", () => {
+    const stream = sink(false);
+    const p = createProgress({ total: 2, workflow: "logs", stream });
+    for (const e of items) p.onEvent(e);
+    p.stop();
+    expect(stream.text.split("\n").map((l) => l.replace(/^\[\d+\.\ds\] /, ""))).toEqual([
+      "lines started",
+      "lines: 5,000 items",
+      "",
+    ]);
+  });
+});
+
 describe("argument errors", () => {
   const cli = async (...args: string[]) => {
     const out = sink(false);

@@ -160,6 +160,17 @@ describe("durability", () => {
   });
 });
 
+describe("streams", () => {
+  it("WEFT013 a reader of a stream that waits for another reader of it", () => {
+    expect(line(`${D}/streams.ts:13:4 - error WEFT013: `)).toMatch(
+      /error WEFT013: workflow 'stream_flow': node 'late' reads stream 'nums' and waits for 'count', which reads it too/,
+    );
+  });
+  it("no WEFT030 for a stream's output in a durable workflow", () => {
+    expect(lines.some((l) => l.includes("WEFT030") && l.includes("stream_flow"))).toBe(false);
+  });
+});
+
 describe("files and warnings", () => {
   it("WEFT040 a file that does not parse", () => {
     writeFileSync(
@@ -180,7 +191,7 @@ describe("files and warnings", () => {
     );
     const shown = path.relative(process.cwd(), file);
     expect(readGraphFile(file).diagnostics.map(formatDiagnostic)).toEqual([
-      `${shown}:6:11 - error WEFT041: nodes[0].kind: expected one of "task", "condition", "select", "any", "map", "sub", "state", "wait", got "taks"`,
+      `${shown}:6:11 - error WEFT041: nodes[0].kind: expected one of "task", "condition", "select", "any", "map", "sub", "state", "wait", "stream", got "taks"`,
     ]);
   });
   it("WEFT101 a select case nothing consumes, at the case", () => {

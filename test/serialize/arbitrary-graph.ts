@@ -7,6 +7,7 @@ import {
   type GraphNode,
   type NodeKind,
   type NodeOptionsData,
+  validateGraph,
 } from "../../src/index.js";
 
 /** Names without '.', including ones that look like numbers, booleans or YAML syntax. */
@@ -106,6 +107,7 @@ export function dagGraph(depth = 1): fc.Arbitrary<Graph> {
                 "select",
                 "any",
                 "map",
+                "stream",
                 ...(depth > 0 ? (["sub"] as const) : []),
               ),
               extras,
@@ -119,6 +121,10 @@ export function dagGraph(depth = 1): fc.Arbitrary<Graph> {
               ...(kind === "condition" ? { ports: ["true", "false"] } : {}),
               ...(kind === "select" ? { ports: cases } : {}),
               ...(kind === "sub" ? { subgraph: sub } : {}),
+              // A stream takes only these options (see validateStreams).
+              ...(kind === "stream"
+                ? { options: { buffer: (extras.options?.concurrency ?? 16) as number } }
+                : {}),
             })),
         ),
       );
@@ -150,12 +156,21 @@ export function dagGraph(depth = 1): fc.Arbitrary<Graph> {
         let port: string | undefined = e.port;
         if (src?.kind === "condition") port = "true";
         else if (src?.kind === "select") port = src.ports?.[0];
+        else if (src?.kind === "stream") port = undefined;
         const edge: GraphEdge = { from: src ? src.name : "input", to: nodes[e.to].name };
         if (port !== undefined) edge.port = port;
         if (e.param !== undefined) edge.param = e.param;
         if (e.index !== undefined) edge.index = e.index;
         if (e.type !== undefined) edge.type = e.type;
         es.push(edge);
+      }
+      // A stream's readers cannot be retried nor cached.
+      for (const e of es) {
+        const reader = nodes.find((n) => n.name === e.to);
+        if (nodes.some((n) => n.name === e.from && n.kind === "stream") && reader?.options) {
+          const { retry: _r, cache: _c, ...rest } = reader.options;
+          reader.options = rest;
+        }
       }
       const g: Graph = {
         version: 1,
@@ -167,7 +182,8 @@ export function dagGraph(depth = 1): fc.Arbitrary<Graph> {
       };
       if (doc !== undefined) g.doc = doc;
       return g;
-    });
+    })
+    .filter((g) => !validateGraph(g).some((i) => i.code === "stream-use"));
 }
 
 /** A random valid state machine: a ring of states, so each is reachable and can reach the end. */

@@ -191,7 +191,7 @@ describe("parseGraph rejects bad structure with path and position", () => {
     expect(e.issues.map((i) => `${i.path}: ${i.message}`)).toEqual([
       "version: unsupported version 2 (expected 1)",
       "name: must not be empty",
-      'nodes[0].kind: expected one of "task", "condition", "select", "any", "map", "sub", "state", "wait", got "tsk"',
+      'nodes[0].kind: expected one of "task", "condition", "select", "any", "map", "sub", "state", "wait", "stream", got "tsk"',
       "nodes[1]: missing required field 'name' in a node",
       "edges[0].to: expected a string, got 3",
     ]);
