@@ -87,7 +87,20 @@ export interface SchedulerInput {
   listener?: string;
   /** Wait nodes parked earlier in this run (resume): their `since` and deadline carry over. */
   waits?: Map<number, WaitingNode>;
+  /**
+   * Awaited before each node (other than a wait) starts, with its arguments; resolves to the
+   * arguments to call it with (the debugger). Absent: nodes start at once, at no cost.
+   */
+  gate?: Gate;
 }
+
+/** See {@link SchedulerInput.gate}. */
+export type Gate = (
+  node: number,
+  args: unknown,
+  ctx: NodeContext,
+  state: RunState,
+) => PromiseLike<unknown>;
 
 /**
  * Runs a prepared workflow. Returns the final state synchronously when every node was
@@ -149,6 +162,7 @@ class Scheduler implements ExecEnv {
   private onAbort: (() => void) | undefined;
   /** Set once a listener or the checkpoint store failed: the run fails, reported once. */
   private faulted = false;
+  private readonly gate: Gate | undefined;
 
   constructor(private readonly inp: SchedulerInput) {
     const p = inp.prepared;
@@ -209,8 +223,10 @@ class Scheduler implements ExecEnv {
       !inp.journal &&
       !inp.presets &&
       !inp.selected &&
+      !inp.gate &&
       inp.options.retain !== "outputs";
     this.timed = timed;
+    this.gate = inp.gate;
   }
 
   start(): RunState | Promise<RunState> {
@@ -388,6 +404,7 @@ class Scheduler implements ExecEnv {
       // there fails this node like a throw in its function.
       const args = argumentsOf(this.p, this.state, this.input, i);
       if (this.consumersLeft) this.consumed(i);
+      if (this.gate !== undefined && this.p.kinds[i] !== "wait") return this.gated(i, args, direct);
       if (direct) {
         // A plain function and nobody listening: one call, nothing around it (no attempt count:
         // a node that ran with none made one attempt).
@@ -403,6 +420,20 @@ class Scheduler implements ExecEnv {
       this.onFailure(i, e);
       return THREW;
     }
+  }
+
+  /** `begin` past the gate: the node starts once the gate lets it, with the arguments it gives. */
+  private async gated(
+    i: number,
+    args: unknown,
+    direct: Prepared["direct"][number] | undefined,
+  ): Promise<unknown> {
+    const use = await (this.gate as Gate)(i, args, this.contextFor(i, 1, this.signal), this.state);
+    // Time spent at the gate is not the node's.
+    if (this.timed) this.state.startMs[i] = performance.now() - this.t0;
+    this.clockFresh = false;
+    if (direct) return direct(use, this.contextFor(i, 1, this.signal));
+    return executeNode(this, i, use);
   }
 
   /** A wait node that parked: it stays unsettled, and nothing downstream of it is released. */
