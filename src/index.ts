@@ -32,6 +32,7 @@ export { SignalError, WaitTimeoutError } from "./run/waits.js";
 export { timers, type Resumable, type TimersReport } from "./run/timers.js";
 export * from "./run/store/index.js";
 export * from "./run/trace.js";
+export * from "./debug/index.js";
 export * from "./run/otel.js";
 // serialize
 export * from "./serialize/index.js";
