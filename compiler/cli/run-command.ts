@@ -129,13 +129,7 @@ export async function runCommand(
     const debugOptions: Record<string, unknown> = {};
     if (options.trace) debugOptions.trace = path.resolve(options.trace);
     if (options.runId !== undefined) debugOptions.runId = options.runId;
-    return debugCommand(
-      workflow as unknown as Debuggable,
-      input,
-      breaks,
-      debugOptions,
-      io,
-    );
+    return debugCommand(workflow as unknown as Debuggable, input, breaks, debugOptions, io);
   }
 
   if (options.redis !== undefined) {
