@@ -45,6 +45,7 @@ export * from "./audit/index.js";
 // versioned function registry
 export * from "./registry/index.js";
 export * from "./run/trace.js";
+export * from "./debug/index.js";
 export * from "./run/otel.js";
 // serialize
 export * from "./serialize/index.js";

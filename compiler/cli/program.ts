@@ -108,6 +108,11 @@ export async function runCli(argv: string[], io: CliIO = processIO): Promise<num
     )
     .option("--redis <url>", "run on distributed workers (weft worker) through this Redis")
     .option("--prefix <prefix>", "with --redis: key prefix shared with the workers", "weft")
+    .option(
+      "--break <node[:condition]>",
+      "pause before this node (or FSM state), when the condition holds: an interactive debug session on stdin (repeatable)",
+      (value: string, list: string[] = []) => [...list, value],
+    )
     .action(async (file: string, opts) => {
       const { runCommand } = await import("./run-command.js");
       code = await runCommand(file, opts, io);

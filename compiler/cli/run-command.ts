@@ -12,6 +12,7 @@ import { MAX_DOCUMENT_BYTES } from "../../src/serialize/read-document.js";
 import { reviveDates } from "../schema/revive.js";
 import type { JsonSchema } from "../schema/types.js";
 import { validateJson } from "../schema/validate.js";
+import type { Debuggable } from "./debug-command.js";
 import { CliError, type CliIO } from "./output.js";
 import { createProgress } from "./progress.js";
 import { readFileBytes } from "./read-bytes.js";
@@ -45,6 +46,8 @@ export interface RunCommandOptions {
   actor?: string;
   /** With `--resume`: resume even when a node's function now resolves to another version. */
   allowVersionChange?: boolean;
+  /** Breakpoints (`NODE` or `NODE:CONDITION`): an interactive debug session. */
+  break?: string[];
 }
 
 /** `weft run`'s input size limit unless `--max-input-bytes` says otherwise (that of documents). */
@@ -121,6 +124,23 @@ export async function runCommand(
   const isDag = workflow.graph.kind === "dag";
   if (!isDag && (options.trace || mode || concurrency !== undefined)) {
     throw new CliError("--mode, --concurrency and --trace apply to DAG workflows only");
+  }
+
+  const breaks = options.break ?? [];
+  if (breaks.length > 0) {
+    if (options.redis !== undefined || options.resume !== undefined || mode || concurrency) {
+      throw new CliError(
+        "--break debugs a new local run, one node at a time: drop --redis, --resume, --mode and --concurrency",
+      );
+    }
+    if (typeof (workflow as { debug?: unknown }).debug !== "function") {
+      throw new CliError(`workflow '${name}' cannot be debugged (DAGs and fsm() machines can)`);
+    }
+    const { debugCommand } = await import("./debug-command.js");
+    const debugOptions: Record<string, unknown> = {};
+    if (options.trace) debugOptions.trace = path.resolve(options.trace);
+    if (options.runId !== undefined) debugOptions.runId = options.runId;
+    return debugCommand(workflow as unknown as Debuggable, input, breaks, debugOptions, io);
   }
 
   if (options.redis !== undefined) {

@@ -4,6 +4,7 @@ import type { CheckpointStore } from "../run/store/types.js";
 import type { ExecutionPlan } from "../plan/types.js";
 import type { Lookup, ResultRefCheck } from "./type-utils.js";
 import type { SignalName, SignalOptions, SignalPayload } from "./wait.js";
+import type { DagDebugOptions, DagDebugSession, DagNodeName } from "../debug/dag.js";
 import type {
   NodeError,
   NodeStatus,
@@ -81,6 +82,22 @@ export interface Dag<I, R, O> {
   runSync(...args: RunArgs<I>): DagRun<R, O>;
   /** Runs the workflow and yields its events as they happen; `.result` resolves to the run. */
   stream(...args: RunArgs<I>): RunStream<R, O>;
+  /**
+   * A debug session: the run goes one node at a time (in the order a sequential run takes) and
+   * pauses before the nodes `breakpoints` name (a node, or `{ node, when }`), or after each node
+   * with `step()`. A breakpoint naming no node is a compile error (and a run-time error naming
+   * the nearest node, for loosely typed workflows). See docs/debugger.md.
+   *
+   * @example
+   * ```ts
+   * const session = etl.debug({ path: "a.csv" }, { breakpoints: ["clean"] });
+   * const stop = await session.continue(); // { paused: true, node: "clean", args, ctx, index }
+   * session.results();                      // { load: [...] }
+   * session.setArgs({ rows: [] });          // 'clean' runs with these arguments
+   * const run = await session.continue();   // to the end: the DagRun
+   * ```
+   */
+  debug(input: I, options?: DagDebugOptions<DagNodeName<R>>): DagDebugSession<R, DagRun<R, O>>;
   /** Finishes a checkpointed run: completed nodes are not run again. */
   resume(
     runId: string,

@@ -7,7 +7,8 @@ import type { CheckpointStore } from "../run/store/types.js";
 import { checkPlan } from "../plan/plan.js";
 import type { ExecutionPlan } from "../plan/types.js";
 import { prepare, type Prepared } from "../run/prepare.js";
-import { schedule, type Journal, type Preset, type RunState } from "../run/scheduler.js";
+import { schedule, type Gate, type Journal, type Preset, type RunState } from "../run/scheduler.js";
+import { debugDag, type DagDebugOptions } from "../debug/dag.js";
 import { selectNodes } from "../run/partial.js";
 import { checkRunOptions } from "../run/check-options.js";
 import { workflowCache } from "../run/default-cache.js";
@@ -151,6 +152,19 @@ class DagImpl {
     return Object.assign(channel, { result }) as RunStream<unknown, unknown>;
   }
 
+  debug(input: unknown, options?: DagDebugOptions<string>): ReturnType<typeof debugDag> {
+    return debugDag(this, input, options);
+  }
+
+  /** A run that awaits `gate` before each node (the debugger). */
+  runGated(input: unknown, options: RunOptions, gate: Gate): Promise<DagRun<unknown, unknown>> {
+    try {
+      return Promise.resolve(this.start(input, options, false, false, gate));
+    } catch (e) {
+      return Promise.reject(e);
+    }
+  }
+
   async resume(
     runId: string,
     options: RunOptions & { checkpoint: CheckpointStore },
@@ -173,6 +187,7 @@ class DagImpl {
     options: RunOptions,
     sync: boolean,
     resuming = false,
+    gate?: Gate,
   ): DagRunResult<unknown, unknown> | Promise<DagRunResult<unknown, unknown>> {
     const p = this.prep();
     checkRunOptions(p, options);
@@ -260,6 +275,7 @@ class DagImpl {
         cache: this.cacheStore,
         waits: svc.waits,
         budget,
+        gate,
       });
       const wrap = (
         s: RunState,

@@ -55,6 +55,7 @@ import {
 import type { Transition, TransitionValue } from "./transition.js";
 import type { WaitFor } from "./wait.js";
 import { signalMachine, storedWaits, type FsmSignalOptions } from "./signal.js";
+import { debugFsm, type FsmDebugOptions, type FsmDebugSession } from "../debug/fsm.js";
 
 /** Cycle limit when `build` is given none. */
 export const DEFAULT_MAX_CYCLES = 1000;
@@ -263,6 +264,21 @@ export interface FsmMachine<I, S extends string, R> {
   stream(...args: FsmRunArgs<I>): FsmRunStream<S, R>;
   /** A stepper that runs one handler per `step()`. */
   start(...args: FsmRunArgs<I>): FsmStepper<S, R>;
+  /**
+   * A debug session: pauses before the visits of the states `breakpoints` name (a state, or
+   * `{ node, when }` with a condition on the input and the visit), or before every visit with
+   * `step()`. A breakpoint naming no state is a compile error. See docs/debugger.md.
+   *
+   * @example
+   * ```ts
+   * const session = light.debug({ limit: 3 }, {
+   *   breakpoints: [{ node: "yellow", when: (_input, { visit }) => visit === 2 }],
+   * });
+   * const stop = await session.continue(); // { node: "yellow", ctx: { visit: 2, ... }, ... }
+   * const run = await session.continue();  // the FsmRun
+   * ```
+   */
+  debug(input: I, options?: FsmDebugOptions<I, S>): FsmDebugSession<I, S, R, FsmRun<S, R>>;
 }
 
 /** The events of one run as an async iterable (ends after `run-complete`), and its result. */
@@ -449,6 +465,15 @@ function buildMachine(
     graph,
     start,
     run,
+    debug: (input: unknown, debugOptions?: FsmDebugOptions<unknown, string>) =>
+      debugFsm(
+        data.name,
+        data.states,
+        (runOptions) => start(input, runOptions),
+        (stepper) => stepper.finish(),
+        input,
+        debugOptions,
+      ),
     resume: async (runId: string, resumeOptions: FsmResumeOptions) => {
       if (typeof runId !== "string" || runId === "") {
         throw new InputError(`machine '${data.name}': resume needs the id of the run to finish`);

@@ -26,6 +26,11 @@ import { assertValidGraph } from "../graph/validate.js";
 import type { Graph, GraphEdge } from "../graph/types.js";
 import { checkDeclared, checkNames } from "./names.js";
 import { checkSnapshot } from "./snapshot.js";
+import {
+  debugMachine,
+  type MachineDebugOptions,
+  type MachineDebugSession,
+} from "../debug/machine.js";
 
 /** `send(event, payload)`: the payload may be left out when the event's payload type is `undefined`. */
 export type PayloadArgs<P> = [P] extends [undefined] ? [payload?: P] : [payload: P];
@@ -174,6 +179,23 @@ export interface EventMachine<C, S extends string, E> {
   start(...args: StartArgs<C>): MachineInstance<C, S, E>;
   /** An instance continuing from a snapshot; refuses a snapshot of another machine or an unknown state. */
   restore(snapshot: MachineSnapshot<C, S, E>): MachineInstance<C, S, E>;
+  /**
+   * A debug session: sends `events` to a fresh instance one at a time and pauses before those
+   * its breakpoints name (an event type or a state, or `{ event?, state?, when? }`), or before
+   * each with `step()`; `setArgs` replaces the paused event's payload. A breakpoint naming
+   * neither an event nor a state is a compile error. See docs/debugger.md.
+   *
+   * @example
+   * ```ts
+   * const session = deploy.debug(undefined, {
+   *   events: [["submit"], ["approve", { by: "ann" }], ["ship"]],
+   *   breakpoints: ["approve"],
+   * });
+   * const stop = await session.continue(); // { node: "approve", args: { by: "ann" }, ctx: { state: "review", ... } }
+   * const end = await session.continue();  // { status: "completed", instance, sent }
+   * ```
+   */
+  debug(context: C, options: MachineDebugOptions<C, S, E>): MachineDebugSession<C, S, E>;
 }
 
 /** `machine<C, P>(name)`: declare the states next. */
@@ -382,6 +404,12 @@ function buildEventMachine(
         string,
         Record<string, unknown>
       >,
+    debug(
+      context: unknown,
+      options: MachineDebugOptions<unknown, string, Record<string, unknown>>,
+    ) {
+      return debugMachine(this, context, options);
+    },
     restore: (snapshot) => {
       // Checked whole before anything is made, so a refused snapshot changes nothing.
       const checked = checkSnapshot(facts, snapshot);

@@ -290,6 +290,8 @@ export class Stepper<S extends string, R> implements FsmStepper<S, R> {
   /** Payloads taken by journaled visits: not offered again. */
   private readonly consumed = new Set<string>();
   private remoteTotalMs: number | undefined;
+  /** The debugger's replacement input for the next visit's handler only (`session.setArgs`). */
+  nextInput: { value: unknown } | undefined;
 
   /**
    * @param replay - visits journaled by an earlier process (resume): the first steps replay
@@ -375,7 +377,7 @@ export class Stepper<S extends string, R> implements FsmStepper<S, R> {
       runId: this.runId,
       handler: this.def.handlers.get(state) as RawHandler,
       policies: this.def.policies.get(state),
-      input: this.input,
+      input: this.takeInput(),
       runSignal: this.runSignal,
       // Handlers are typed by the builder; the runner sees them untyped.
       context: (attempt, signal) =>
@@ -420,6 +422,13 @@ export class Stepper<S extends string, R> implements FsmStepper<S, R> {
     for (const name of this.reading) this.consumed.add(name);
     this.emit({ type: "node-complete", runId: this.runId, node: state, ms, at: Date.now() });
     return this.settle(state, list, visit, t);
+  }
+
+  private takeInput(): unknown {
+    const next = this.nextInput;
+    if (next === undefined) return this.input;
+    this.nextInput = undefined;
+    return next.value;
   }
 
   /** The wait `name` parked earlier in this run, if any. */

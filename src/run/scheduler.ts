@@ -96,7 +96,20 @@ export interface SchedulerInput {
   waits?: Map<number, WaitingNode>;
   /** The run's budget: counts node starts and retries, and holds its wall-time deadline. */
   budget?: BudgetMeter;
+  /**
+   * Awaited before each node (other than a wait) starts, with its arguments; resolves to the
+   * arguments to call it with (the debugger). Absent: nodes start at once, at no cost.
+   */
+  gate?: Gate;
 }
+
+/** See {@link SchedulerInput.gate}. */
+export type Gate = (
+  node: number,
+  args: unknown,
+  ctx: NodeContext,
+  state: RunState,
+) => PromiseLike<unknown>;
 
 /**
  * Runs a prepared workflow. Returns the final state synchronously when every node was
@@ -162,6 +175,7 @@ class Scheduler implements ExecEnv {
   private faulted = false;
   /** Stream nodes running now, by node index. */
   private readonly hubs = new Map<number, StreamHub>();
+  private readonly gate: Gate | undefined;
 
   constructor(private readonly inp: SchedulerInput) {
     const p = inp.prepared;
@@ -224,10 +238,12 @@ class Scheduler implements ExecEnv {
       !inp.journal &&
       !inp.presets &&
       !inp.selected &&
+      !inp.gate &&
       inp.options.retain !== "outputs" &&
       // A reader of a stream must settle through `afterResolve`, which lets go of the stream.
       !p.anyStream;
     this.timed = timed;
+    this.gate = inp.gate;
   }
 
   start(): RunState | Promise<RunState> {
@@ -444,6 +460,10 @@ class Scheduler implements ExecEnv {
           ? this.cursorsFor(i, argumentsOf(this.p, this.state, this.input, i))
           : argumentsOf(this.p, this.state, this.input, i);
       if (this.consumersLeft) this.consumed(i);
+      // The debugger pauses before ordinary nodes; waits park and streams open as usual.
+      if (this.gate !== undefined && this.p.kinds[i] !== "wait" && this.p.kinds[i] !== "stream") {
+        return this.gated(i, args, direct);
+      }
       if (direct) {
         // A plain function and nobody listening: one call, nothing around it (no attempt count:
         // a node that ran with none made one attempt).
@@ -550,6 +570,20 @@ class Scheduler implements ExecEnv {
   /** Node `i` settled: it reads no more from the streams it was given. */
   private leaveStreams(i: number): void {
     for (const s of this.p.preds[i]) this.hubs.get(s)?.leave(i);
+  }
+
+  /** `begin` past the gate: the node starts once the gate lets it, with the arguments it gives. */
+  private async gated(
+    i: number,
+    args: unknown,
+    direct: Prepared["direct"][number] | undefined,
+  ): Promise<unknown> {
+    const use = await (this.gate as Gate)(i, args, this.contextFor(i, 1, this.signal), this.state);
+    // Time spent at the gate is not the node's.
+    if (this.timed) this.state.startMs[i] = performance.now() - this.t0;
+    this.clockFresh = false;
+    if (direct) return direct(use, this.contextFor(i, 1, this.signal));
+    return executeNode(this, i, use);
   }
 
   /** A wait node that parked: it stays unsettled, and nothing downstream of it is released. */

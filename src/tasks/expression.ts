@@ -4,7 +4,8 @@
  * Deliberately small and evaluated by walking a parsed tree (never `eval` or `new Function`):
  * literals (numbers, 'strings' or "strings", `true`, `false`, `null`), names and property access
  * (`a.b`, `a["b"]`, `a[0]`), comparison (`==`, `!=`, `<`, `<=`, `>`, `>=`), `&&`, `||`, `!` and
- * parentheses. `==`/`!=` compare strictly, except that a number and a numeric string compare as
+ * parentheses, and three string methods: `a.endsWith("x")`, `a.startsWith("x")`, `a.includes("x")`
+ * (`includes` on arrays too; `length` reads a string's or an array's length). `==`/`!=` compare strictly, except that a number and a numeric string compare as
  * numbers (values from the environment are strings); `<`-style comparisons hold only between two
  * numbers or two strings. `&&`/`||` return booleans.
  */
@@ -14,7 +15,15 @@ export type Expr =
   | { kind: "literal"; value: string | number | boolean | null; at: number }
   | { kind: "path"; root: string; props: (string | number)[]; at: number; propAt: number[] }
   | { kind: "not"; arg: Expr; at: number }
+  | { kind: "call"; target: PathExpr; method: Method; args: Expr[]; at: number }
   | { kind: "binary"; op: BinaryOp; left: Expr; right: Expr; at: number };
+
+/** A name with properties: `a.b[0]`. */
+export type PathExpr = Extract<Expr, { kind: "path" }>;
+
+/** The methods an expression may call: pure checks on strings (and `includes` on arrays). */
+export const METHODS = ["endsWith", "startsWith", "includes"] as const;
+export type Method = (typeof METHODS)[number];
 
 /** Binary operators of the language. */
 export type BinaryOp = "==" | "!=" | "<" | "<=" | ">" | ">=" | "&&" | "||";
@@ -37,7 +46,7 @@ type Token =
   | { t: "op"; v: string; at: number }
   | { t: "end"; at: number };
 
-const OPS = ["==", "!=", "<=", ">=", "&&", "||", "<", ">", "!", ".", "[", "]", "(", ")"];
+const OPS = ["==", "!=", "<=", ">=", "&&", "||", "<", ">", "!", ".", "[", "]", "(", ")", ","];
 
 function tokenize(src: string): Token[] {
   const out: Token[] = [];
@@ -189,10 +198,39 @@ export function parseExpression(src: string): Expr {
           expect("]");
         } else break;
       }
+      if (isOp("(")) return call({ kind: "path", root: t.v, props, at: t.at, propAt });
       return { kind: "path", root: t.v, props, at: t.at, propAt };
     }
     if (t.t === "end") throw new ExpressionError(`unexpected end of expression`, t.at);
     throw new ExpressionError(`unexpected '${t.v}'`, t.at);
+  };
+  // `a.b.endsWith("x")`: the last property is the method, the rest its target.
+  const call = (path: PathExpr): Expr => {
+    const open = peek().at;
+    const method = path.props.pop();
+    const at = path.propAt.pop() ?? path.at;
+    if (typeof method !== "string" || !(METHODS as readonly string[]).includes(method)) {
+      throw new ExpressionError(
+        method === undefined
+          ? `'${path.root}' is not a method; call one of ${METHODS.join(", ")} on a value`
+          : `unknown method '${String(method)}' (expressions may call ${METHODS.join(", ")})`,
+        method === undefined ? open : at,
+      );
+    }
+    k++;
+    const args: Expr[] = [];
+    if (!isOp(")")) {
+      args.push(or());
+      while (isOp(",")) {
+        k++;
+        args.push(or());
+      }
+    }
+    expect(")");
+    if (args.length !== 1) {
+      throw new ExpressionError(`'${method}' takes one argument, got ${args.length}`, at);
+    }
+    return { kind: "call", target: path, method: method as Method, args, at };
   };
   const e = or();
   if (peek().t !== "end") throw new ExpressionError(`unexpected '${describe(peek())}'`, peek().at);
@@ -210,7 +248,10 @@ export function pathsOf(
 ): Extract<Expr, { kind: "path" }>[] {
   if (e.kind === "path") out.push(e);
   else if (e.kind === "not") pathsOf(e.arg, out);
-  else if (e.kind === "binary") {
+  else if (e.kind === "call") {
+    out.push(e.target);
+    for (const a of e.args) pathsOf(a, out);
+  } else if (e.kind === "binary") {
     pathsOf(e.left, out);
     pathsOf(e.right, out);
   }
@@ -238,6 +279,10 @@ export function evaluate(e: Expr, scope: Scope): unknown {
         ? scope[e.root]
         : undefined;
       for (const p of e.props) {
+        if (typeof v === "string" && p === "length") {
+          v = v.length;
+          continue;
+        }
         if (v === null || v === undefined || typeof v !== "object") return undefined;
         v = Object.prototype.hasOwnProperty.call(v, p)
           ? (v as Record<string | number, unknown>)[p]
@@ -247,6 +292,17 @@ export function evaluate(e: Expr, scope: Scope): unknown {
     }
     case "not":
       return !truthy(evaluate(e.arg, scope));
+    case "call": {
+      const v = evaluate(e.target, scope);
+      const a = evaluate(e.args[0], scope);
+      if (e.method === "includes" && Array.isArray(v)) return v.some((x) => same(x, a));
+      if (typeof v !== "string" || typeof a !== "string") return false;
+      return e.method === "endsWith"
+        ? v.endsWith(a)
+        : e.method === "startsWith"
+          ? v.startsWith(a)
+          : v.includes(a);
+    }
     case "binary": {
       if (e.op === "&&") return truthy(evaluate(e.left, scope)) && truthy(evaluate(e.right, scope));
       if (e.op === "||") return truthy(evaluate(e.left, scope)) || truthy(evaluate(e.right, scope));

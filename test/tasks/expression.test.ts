@@ -142,4 +142,23 @@ describe("expressions", () => {
     expect(evaluate(parseExpression("load.__proto__"), scope)).toBeUndefined();
     expect(() => parseExpression("load.exit_code()")).toThrow(ExpressionError);
   });
+
+  it("calls the string methods endsWith, startsWith and includes, and nothing else", () => {
+    const args = { path: "in/a.csv.gz", tags: ["x", "y"] };
+    expect(evaluate(parseExpression('args.path.endsWith(".gz")'), { args })).toBe(true);
+    expect(evaluate(parseExpression('args.path.startsWith("out/")'), { args })).toBe(false);
+    expect(
+      evaluate(parseExpression('args.path.includes("csv") && args.tags.includes("y")'), { args }),
+    ).toBe(true);
+    expect(evaluate(parseExpression("args.path.length > 5"), { args })).toBe(true);
+    // Not a string: false, never a throw.
+    expect(evaluate(parseExpression('args.missing.endsWith("x")'), { args })).toBe(false);
+    expect(() => parseExpression('args.path.replace("a", "b")')).toThrow(
+      "unknown method 'replace' (expressions may call endsWith, startsWith, includes)",
+    );
+    expect(() => parseExpression('args.path.endsWith("a", "b")')).toThrow(
+      "'endsWith' takes one argument, got 2",
+    );
+    expect(() => parseExpression("endsWith(1)")).toThrow("'endsWith' is not a method");
+  });
 });

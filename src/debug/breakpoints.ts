@@ -1,0 +1,31 @@
+/** Breakpoint checks shared by the debug sessions: names must exist, with a suggestion when not. */
+import { nearestName } from "../graph/nearest-name.js";
+
+/** Throws naming the unknown `name` and the nearest known one. */
+export function checkName(
+  workflow: string,
+  what: string,
+  name: unknown,
+  known: readonly string[],
+): void {
+  if (typeof name !== "string") {
+    throw new TypeError(
+      `debug '${workflow}': a breakpoint must name a ${what} (a string or { ${what === "event or state" ? "event, state" : "node"}, when }), got ${name === null ? "null" : typeof name}`,
+    );
+  }
+  if (known.includes(name)) return;
+  const near = nearestName(name, known);
+  throw new Error(
+    `debug '${workflow}': breakpoint on unknown ${what} '${name}'` +
+      (near ? ` (did you mean '${near}'?)` : ` (known: ${known.join(", ")})`),
+  );
+}
+
+/** Runs a `when` condition; a throw counts as a hit so the session stops where it failed. */
+export function test(when: () => unknown): { hit: boolean; error?: unknown } {
+  try {
+    return { hit: Boolean(when()) };
+  } catch (error) {
+    return { hit: true, error };
+  }
+}
