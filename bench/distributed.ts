@@ -203,7 +203,7 @@ export async function runDistributed(ctx: BenchContext): Promise<Section> {
       rows,
       notes: [
         "Redis on 127.0.0.1, the bench process starts runs and awaits results (pub/sub). Raw BullMQ floor: a job whose processor adds the next job (deterministic job id), 1,000 in a chain, one worker in this process; the engine's chain rows use a worker in this process too (concurrency 1).",
-        "A job per node: each node is its own BullMQ job (`fuse: false`), so each hop pays BullMQ's fetch/complete plus weft's three scripts (read producers, mark running, resolve and count down). Fused: the plan's chain is one job; each link still reads, marks and stores its result in Redis, so a crash loses no completed node.",
+        "A job per node: each node is its own BullMQ job (`fuse: false`), so each hop pays BullMQ's fetch/complete plus weft's two scripts: one reads the producers and marks the node running, one resolves it and counts down in a transaction that also adds the jobs it makes ready (3 round trips per hop against the floor's 2). Fused: the plan's chain is one job; each link still reads, marks and stores its result in Redis, so a crash loses no completed node.",
         `I/O rows: ${IO_WIDTH} nodes sleeping ${IO_MS} ms between a seed and a sum; worker processes with 8 jobs at once each. The width row: trivial nodes on the same two processes; "per node" is wall time ÷ nodes.`,
         "Median of 3 timed runs after one warm-up (1 with --quick). Machine load from other processes shows up directly in these wall times.",
       ],

@@ -4,9 +4,10 @@
  * dependents counted down by one script.
  */
 import { workflowCache } from "../run/default-cache.js";
+import type { ChainableCommander } from "ioredis";
 import type { LruCache } from "../run/store/cache.js";
 import type { AnyDag } from "../dag/dag-types.js";
-import { argumentsOf, blockedBy } from "../run/arguments.js";
+import { argumentsOf, blockedBy, type RunValues } from "../run/arguments.js";
 import { decodeValue, encodeValue } from "../run/codec.js";
 import { executeNode, type ExecEnv } from "../run/execute.js";
 import type { Prepared } from "../run/prepare.js";
@@ -27,6 +28,11 @@ export interface LoadedWorkflow {
   /** Dependents of each node, as script arguments. */
   succs: string[][];
   /**
+   * Dependents of each node that it alone feeds: its completion always makes them ready, so
+   * their jobs are added in the completion's own transaction.
+   */
+  only: number[][];
+  /**
    * Nodes whose decision is "run" exactly when every producer completed (plain references,
    * `runIf: "success"`): the begin script may start them itself.
    */
@@ -46,6 +52,13 @@ export interface JobEnv {
   input(): Promise<unknown>;
   /** Enqueues nodes that became ready, and the finishing job when `finished`. */
   enqueue(nodes: number[], finished: boolean): Promise<void>;
+  /**
+   * Queues the jobs of `nodes` on a transaction of `client`'s connection, so they are added
+   * atomically with the completion that made them ready, in its round trip.
+   */
+  addJobs(batch: ChainableCommander, nodes: readonly number[]): void;
+  /** A completion that failed after its job ended: the node is offered again. */
+  lost(node: number, error: unknown): void;
 }
 
 /** The codes stored per node (the local scheduler's numbers). */
@@ -94,7 +107,7 @@ interface Begun {
   selection: string;
   strategy: string;
   failedUpstream: boolean;
-  state: { statuses: Uint8Array; values: unknown[] };
+  state: RunValues;
 }
 
 /**
@@ -119,14 +132,23 @@ async function settle(
     const kind = reply[0].toString();
     if (kind === "gone" || kind === "done") return undefined;
     if (kind === "resolved") return complete(env, lw, i, next, { code: 0 });
-    const statuses = new Uint8Array(p.n);
-    const values = new Array<unknown>(p.n);
+    // Sparse: a node reads only its producers, and a dense copy per job would cost O(nodes).
+    const statuses: number[] = [];
+    const values: unknown[] = [];
     const preds = p.preds[i];
     for (let k = 0; k < preds.length; k++) {
       const j = preds[k];
-      statuses[j] = Number(reply[8 + 2 * k].toString());
+      const code = Number(reply[8 + 2 * k].toString());
+      if (code !== COMPLETED && code !== SKIPPED && code !== FAILED) {
+        // Jobs are added only once their producers resolved; a job seeing otherwise is retried
+        // (by BullMQ, with backoff) rather than deciding on a state that is not there yet.
+        throw new Error(
+          `node '${p.names[i]}' of run '${env.runId}' was offered before its producer '${p.names[j]}' resolved; retrying`,
+        );
+      }
+      statuses[j] = code;
       const bytes = reply[9 + 2 * k];
-      if (statuses[j] === COMPLETED && bytes.length > 0) {
+      if (code === COMPLETED && bytes.length > 0) {
         values[j] = decodeValue(bytes, `node '${p.names[j]}' of run '${env.runId}'`);
       }
     }
@@ -180,7 +202,7 @@ async function run(
   lw: LoadedWorkflow,
   i: number,
   next: number,
-  state: { statuses: Uint8Array; values: unknown[] },
+  state: RunValues,
   strategy: string,
   failedUpstream: boolean,
 ): Promise<Settled> {
@@ -277,47 +299,79 @@ async function complete(
   next: number,
   o: Outcome,
 ): Promise<Settled> {
-  const { keys } = env;
-  const reply = (await env.client.call(
-    "weftComplete",
-    [
-      keys.run,
-      keys.status,
-      keys.values,
-      keys.info,
-      keys.pending,
-      keys.failedUpstream,
-      keys.completed,
-      keys.errors,
-      keys.order,
-      keys.executions,
-    ],
-    [
-      i,
-      String(o.code),
-      o.value ?? "",
-      o.info ? JSON.stringify(o.info) : "",
-      o.failedUpstream ? "1" : "0",
-      o.error ? JSON.stringify(o.error) : "",
-      o.stop ? "1" : "0",
-      `run stopped after '${lw.p.names[i]}' failed`,
-      env.cancelChannel,
-      env.runId,
-      next >= 0 && o.code !== 0 ? next : "",
-      next >= 0 && lw.fast[next] ? "1" : "0",
-      ...lw.succs[i],
-    ],
-  )) as string[];
+  const { keys, client } = env;
+  const scriptKeys = [
+    keys.run,
+    keys.status,
+    keys.values,
+    keys.info,
+    keys.pending,
+    keys.failedUpstream,
+    keys.completed,
+    keys.errors,
+    keys.order,
+    keys.executions,
+  ];
+  const args = [
+    i,
+    String(o.code),
+    o.value ?? "",
+    o.info ? JSON.stringify(o.info) : "",
+    o.failedUpstream ? "1" : "0",
+    o.error ? JSON.stringify(o.error) : "",
+    o.stop ? "1" : "0",
+    `run stopped after '${lw.p.names[i]}' failed`,
+    env.cancelChannel,
+    env.runId,
+    next >= 0 && o.code !== 0 ? next : "",
+    next >= 0 && lw.fast[next] ? "1" : "0",
+    ...lw.succs[i],
+  ];
+  // Dependents fed by this node alone become ready now: their jobs go in the same transaction
+  // as the completion (one round trip, and never one without the other). A duplicate
+  // completion leaves that to the script's reply, which knows what is still unresolved.
+  let added: readonly number[] = [];
+  if (o.code !== 0) {
+    added = lw.only[i];
+    if (next >= 0 && added.includes(next)) added = added.filter((j) => j !== next);
+  }
+  let reply: string[];
+  if (added.length === 0) {
+    reply = (await client.call("weftComplete", scriptKeys, args)) as string[];
+  } else {
+    const batch = client.redis.multi();
+    client.queue(batch, "weftComplete", scriptKeys, args);
+    env.addJobs(batch, added);
+    const sent = batch.exec().then((results) => {
+      if (!results) throw new Error(`completing node '${lw.p.names[i]}' was aborted`);
+      for (const [err] of results) if (err) throw err;
+      return results[0][1] as string[];
+    });
+    if (next < 0 && added.length === lw.succs[i].length) {
+      // Every dependent's job is in this transaction and none can be the last node of the run,
+      // so the reply holds nothing left to do: the job ends without waiting for it. BullMQ then
+      // marks the job done on this same connection, so Redis applies the completion first and
+      // a worker that dies in between leaves the job to be retried, never a node lost.
+      sent.catch((error: unknown) => env.lost(i, error));
+      return { ready: [], finished: false, duplicate: false };
+    }
+    reply = await sent;
+  }
   const mark = reply.indexOf("#");
   const settled: Settled = {
     finished: reply[0] === "finished",
     duplicate: o.code === 0,
-    ready: reply.slice(1, mark < 0 ? reply.length : mark).map(Number),
+    ready: [],
   };
+  const end = mark < 0 ? reply.length : mark;
+  for (let k = 1; k < end; k++) {
+    const j = Number(reply[k]);
+    if (!added.includes(j)) settled.ready.push(j);
+  }
   if (mark >= 0) {
     const b = reply.slice(mark + 1);
-    const statuses = new Uint8Array(lw.p.n);
-    const values = new Array<unknown>(lw.p.n);
+    const values: unknown[] = [];
+    const statuses: number[] = [];
     statuses[i] = o.code;
     if (o.code === COMPLETED) values[i] = o.decoded;
     settled.next = {

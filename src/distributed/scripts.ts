@@ -3,7 +3,7 @@
  * (or a worker and a late duplicate of the same job) can never both count a producer down or
  * both see a dependent reach zero.
  */
-import type { Redis } from "ioredis";
+import type { ChainableCommander, Redis } from "ioredis";
 
 /** Status codes as stored (the same numbers as the local scheduler's). */
 const RESOLVED = "(st == '2' or st == '3' or st == '4')";
@@ -192,6 +192,20 @@ export interface ScriptClient {
   call(name: ScriptName, keys: string[], args: Arg[]): Promise<unknown>;
   /** Runs a script; replies as Buffers (binary values intact). */
   callBuffer(name: ScriptName, keys: string[], args: Arg[]): Promise<unknown>;
+  /**
+   * Queues a script on a transaction or pipeline of this client (its reply comes with the
+   * batch's), so other commands can travel in the same round trip.
+   */
+  queue(batch: ChainableCommander, name: ScriptName, keys: string[], args: Arg[]): void;
+}
+
+const defined = new WeakMap<Redis, ScriptClient>();
+
+/** {@link withScripts} once per client: a connection shared with BullMQ gets the scripts once. */
+export function scriptsOn(redis: Redis): ScriptClient {
+  let client = defined.get(redis);
+  if (!client) defined.set(redis, (client = withScripts(redis)));
+  return client;
 }
 
 /** Defines the scripts on `redis` (sent once, then called by SHA). */
@@ -202,13 +216,22 @@ export function withScripts(redis: Redis): ScriptClient {
   }
   type Fn = (...a: Arg[]) => Promise<unknown>;
   const commands = redis as unknown as Record<string, Fn>;
-  const invoke = (fn: string, name: ScriptName, keys: string[], args: Arg[]): Promise<unknown> =>
-    scripts[name].keys >= 0
-      ? commands[fn].call(redis, ...keys, ...args)
-      : commands[fn].call(redis, keys.length, ...keys, ...args);
+  const invoke = (
+    target: object,
+    fn: string,
+    name: ScriptName,
+    keys: string[],
+    args: Arg[],
+  ): Promise<unknown> => {
+    const f = (target as Record<string, Fn>)[fn];
+    return scripts[name].keys >= 0
+      ? f.call(target, ...keys, ...args)
+      : f.call(target, keys.length, ...keys, ...args);
+  };
   return {
     redis,
-    call: (name, keys, args) => invoke(name, name, keys, args),
-    callBuffer: (name, keys, args) => invoke(`${name}Buffer`, name, keys, args),
+    call: (name, keys, args) => invoke(commands, name, name, keys, args),
+    callBuffer: (name, keys, args) => invoke(commands, `${name}Buffer`, name, keys, args),
+    queue: (batch, name, keys, args) => void invoke(batch, name, name, keys, args),
   };
 }

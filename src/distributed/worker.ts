@@ -1,5 +1,5 @@
 /** A worker process's side of the engine: takes node jobs from BullMQ and runs them. */
-import { DelayedError, Worker, type Job, type Queue } from "bullmq";
+import { DelayedError, Job, Worker, type Queue } from "bullmq";
 import type { Redis } from "ioredis";
 import type { AnyDag } from "../dag/dag-types.js";
 import type { Graph } from "../graph/types.js";
@@ -21,7 +21,7 @@ import { runNodeJob, type LoadedWorkflow } from "./node-job.js";
 import { fsmStorePrefix, runFsmJob, enqueueVisit, type LoadedMachine } from "./fsm-job.js";
 import { redisStore, type RedisStore } from "./redis-store.js";
 import { machineDefOf } from "../fsm/fsm.js";
-import type { ScriptClient } from "./scripts.js";
+import { scriptsOn, type ScriptClient } from "./scripts.js";
 
 /**
  * Data of a job: run, workflow name and graph hash, node index (`-1`: finish the run; `-2`: a
@@ -136,6 +136,7 @@ export function startWorker(
       hash: graphHash(wf.graph),
       preds: p.preds.map((list) => list.map(String)),
       succs: p.succs.map((list) => list.map(String)),
+      only: p.succs.map((list) => list.filter((j) => p.predCount[j] === 1)),
       fast: Uint8Array.from(p.names, (_, i) =>
         p.plainArgs[i] === 1 && p.runIf[i] === "success" ? 1 : 0,
       ),
@@ -173,6 +174,7 @@ export function startWorker(
   });
   const inputs = new Map<string, unknown>();
   const refuse = options.onRefuse ?? ((m: string) => console.warn(m));
+  const report = (m: string): void => console.warn(m);
   let store: RedisStore | undefined;
 
   const processor = async (job: Job<NodeJobData>, token?: string): Promise<void> => {
@@ -216,7 +218,7 @@ export function startWorker(
       if (node < 0) return await finishRun(ctx, lw, runId);
       await runNodeJob(
         {
-          client: ctx.client,
+          client: await jobClient(),
           keys,
           runId,
           cancelChannel: cancelChannel(prefix),
@@ -231,6 +233,23 @@ export function startWorker(
             return input;
           },
           enqueue: (nodes, finished) => enqueue(ctx.queue(), runId, name, hash, nodes, finished),
+          lost: (i, error) => {
+            enqueue(ctx.queue(), runId, name, hash, [i], false).catch(() => undefined);
+            report(
+              `weft worker: storing node ${i} of run '${runId}' failed (${error instanceof Error ? error.message : String(error)}); the node is offered again`,
+            );
+          },
+          addJobs: (batch, nodes) => {
+            const queue = ctx.queue();
+            for (const i of nodes) {
+              const jobId = nodeJobId(runId, i);
+              const data: NodeJobData = { r: runId, w: name, h: hash, i };
+              // Errors come back in the transaction's results, which the caller checks.
+              new Job(queue, "node", data, { ...JOB_OPTIONS, jobId }, jobId)
+                .addJob(batch as unknown as Parameters<Job["addJob"]>[0])
+                .catch(() => undefined);
+            }
+          },
         },
         lw,
         node,
@@ -249,6 +268,11 @@ export function startWorker(
     stalledInterval: options.stalledIntervalMs ?? 30_000,
     maxStalledCount: options.maxStalledCount ?? 10,
   });
+  // Node jobs' scripts share the worker's own (non-blocking) connection, which has BullMQ's
+  // commands: a completion and the jobs it makes ready go in one transaction.
+  let scripted: ScriptClient | undefined;
+  const jobClient = async (): Promise<ScriptClient> =>
+    (scripted ??= scriptsOn((await worker.backend.client) as unknown as Redis));
   // Errors are retried by BullMQ or surface as failed jobs; the worker itself keeps going.
   worker.on("error", () => undefined);
   let closing: Promise<void> | undefined;

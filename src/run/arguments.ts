@@ -7,8 +7,9 @@ import { COMPLETED, FAILED, RUNNING } from "./status.js";
 
 /** The part of a run's state arguments are read from. */
 export interface RunValues {
-  statuses: Uint8Array;
-  values: unknown[];
+  /** Status code per node index (a dense array locally, a sparse one in a distributed job). */
+  statuses: ArrayLike<number>;
+  values: ArrayLike<unknown>;
 }
 
 /** Node `i`'s argument: an object by parameter name, or the whole value of a `.then`-style input. */
