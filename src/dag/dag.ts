@@ -192,7 +192,7 @@ class DagImpl {
     const p = this.prep();
     checkRunOptions(p, options);
     if (options.budget !== undefined) checkBudget(options.budget);
-    if (resuming) return this.begin(p, input, options, sync, true);
+    if (resuming) return this.begin(p, input, options, sync, true, gate);
     // Resumed runs continue with the input their first start admitted: not checked again.
     // Without schemas or input options (the common case) nothing is called, no label is built.
     const admitted =
@@ -211,11 +211,11 @@ class DagImpl {
     if (admitted instanceof Promise) {
       return admitted.then((value: unknown) => {
         checkInput(this.graph, value);
-        return this.begin(p, value, options, sync, false);
+        return this.begin(p, value, options, sync, false, gate);
       });
     }
     checkInput(this.graph, admitted);
-    return this.begin(p, admitted, options, sync, false);
+    return this.begin(p, admitted, options, sync, false, gate);
   }
 
   private begin(
@@ -224,6 +224,7 @@ class DagImpl {
     options: RunOptions,
     sync: boolean,
     resuming: boolean,
+    gate: Gate | undefined,
   ): DagRunResult<unknown, unknown> | Promise<DagRunResult<unknown, unknown>> {
     const runId = options.runId ?? randomUUID();
     const services: RunServices | Promise<RunServices> = attachRunServices({
