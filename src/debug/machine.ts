@@ -3,7 +3,7 @@
  * instance one at a time and pauses before the events (or the states they arrive in) that its
  * breakpoints name. Each event is one unit: its `args` are the payload.
  */
-import { randomUUID } from "node:crypto";
+import { randomUUID } from "../peers/builtins.js";
 import type {
   EventArgs,
   EventMachine,
