@@ -29,3 +29,25 @@ export function test(when: () => unknown): { hit: boolean; error?: unknown } {
     return { hit: true, error };
   }
 }
+
+/** A breakpoint on a name: the name itself, or `{ when }` tested with the pause's args and ctx. */
+export type NamedBreakpoint<A, C> = string | { readonly when?: (args: A, ctx: C) => unknown };
+
+/**
+ * Whether a pause hits one of the breakpoints set on its unit's name (`list`, undefined when
+ * none is): a plain name always does, a `when` when it returns truthy or throws.
+ */
+export function matchNamed<A, C>(
+  list: readonly NamedBreakpoint<A, C>[] | undefined,
+  args: A,
+  ctx: C,
+): { hit: boolean; error?: unknown } {
+  if (!list) return { hit: false };
+  for (const b of list) {
+    if (typeof b === "string" || b.when === undefined) return { hit: true };
+    const when = b.when.bind(b);
+    const m = test(() => when(args, ctx));
+    if (m.hit) return m;
+  }
+  return { hit: false };
+}

@@ -194,6 +194,25 @@ export class DebugCore<P extends Pausable, Run> {
     this.nextArgs = args;
   }
 
+  /** The session object over this core (the same for every kind); `results` gives `results()`. */
+  session<A, Res>(results: () => Res): DebugSession<P, Run, A, Res> {
+    const core = this;
+    return {
+      continue: () => core.resume("continue"),
+      step: () => core.resume("step"),
+      setArgs: (args: A) => core.setArgs(args),
+      abort: (reason?: unknown) => core.abort(reason),
+      trace: (): ChromeTrace => core.recorder.toJSON(),
+      results,
+      get paused() {
+        return core.paused;
+      },
+      get done() {
+        return core.done;
+      },
+    };
+  }
+
   async abort(reason: unknown): Promise<Run> {
     if (this.done) return this.result as Run;
     this.mode = "abort";

@@ -9,9 +9,8 @@ import type { RunOptions } from "../run/options.js";
 import type { NodeContext } from "../run/types.js";
 import { COMPLETED } from "../run/status.js";
 import type { RunState } from "../run/scheduler.js";
-import type { ChromeTrace } from "../run/trace.js";
 import { DebugCore, type DebugPauseBase, type DebugSession } from "./core.js";
-import { checkName, test } from "./breakpoints.js";
+import { checkName, matchNamed } from "./breakpoints.js";
 
 /** The node names of a DAG's result map `R` (everything but the input). */
 export type DagNodeName<R> = Exclude<keyof R & string, "input">;
@@ -113,38 +112,15 @@ export function debugDag<Run>(
         },
       );
     },
-    (pause) => {
-      const list = byNode.get(pause.node);
-      if (!list) return { hit: false };
-      for (const b of list) {
-        if (typeof b === "string" || b.when === undefined) return { hit: true };
-        const when = b.when.bind(b);
-        const m = test(() => when(pause.args, pause.ctx));
-        if (m.hit) return m;
-      }
-      return { hit: false };
-    },
+    (pause) => matchNamed(byNode.get(pause.node), pause.args, pause.ctx),
     (reason) => controller.abort(reason),
   );
-  return {
-    continue: () => core.resume("continue"),
-    step: () => core.resume("step"),
-    setArgs: (args) => core.setArgs(args),
-    abort: (reason) => core.abort(reason),
-    trace: (): ChromeTrace => core.recorder.toJSON(),
-    results: () => {
-      const out: Record<string, unknown> = {};
-      if (!state) return out;
-      for (let i = 0; i < p.n; i++) {
-        if (state.statuses[i] === COMPLETED) out[p.names[i]] = state.values[i];
-      }
-      return out;
-    },
-    get paused() {
-      return core.paused;
-    },
-    get done() {
-      return core.done;
-    },
-  };
+  return core.session(() => {
+    const out: Record<string, unknown> = {};
+    if (!state) return out;
+    for (let i = 0; i < p.n; i++) {
+      if (state.statuses[i] === COMPLETED) out[p.names[i]] = state.values[i];
+    }
+    return out;
+  });
 }

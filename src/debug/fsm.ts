@@ -4,9 +4,8 @@
  * three times).
  */
 import type { FsmRunOptions, Stepper } from "../fsm/run.js";
-import type { ChromeTrace } from "../run/trace.js";
 import { DebugCore, type DebugPauseBase, type DebugSession } from "./core.js";
-import { checkName, test } from "./breakpoints.js";
+import { checkName, matchNamed } from "./breakpoints.js";
 
 /** What a paused FSM visit is about to be, and what `when` sees. */
 export interface FsmDebugContext<S extends string> {
@@ -122,38 +121,15 @@ export function debugFsm<Run>(
       }
       return finish(s);
     },
-    (pause) => {
-      const list = byState.get(pause.node);
-      if (!list) return { hit: false };
-      for (const b of list) {
-        if (typeof b === "string" || b.when === undefined) return { hit: true };
-        const when = b.when;
-        const m = test(() => when(pause.args, pause.ctx));
-        if (m.hit) return m;
-      }
-      return { hit: false };
-    },
+    (pause) => matchNamed(byState.get(pause.node), pause.args, pause.ctx),
     (reason) => controller.abort(reason),
   );
-  return {
-    continue: () => core.resume("continue"),
-    step: () => core.resume("step"),
-    setArgs: (args) => core.setArgs(args),
-    abort: (reason) => core.abort(reason),
-    trace: (): ChromeTrace => core.recorder.toJSON(),
-    results: () => {
-      const out: Record<string, unknown> = {};
-      if (!stepper) return out;
-      for (const state of states) {
-        if (stepper.visits(state) > 0) out[state] = stepper.get(state);
-      }
-      return out;
-    },
-    get paused() {
-      return core.paused;
-    },
-    get done() {
-      return core.done;
-    },
-  };
+  return core.session(() => {
+    const out: Record<string, unknown> = {};
+    if (!stepper) return out;
+    for (const state of states) {
+      if (stepper.visits(state) > 0) out[state] = stepper.get(state);
+    }
+    return out;
+  });
 }

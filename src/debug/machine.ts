@@ -12,7 +12,6 @@ import type {
   SendResult,
 } from "../fsm/machine.js";
 import type { RunEvent } from "../run/types.js";
-import type { ChromeTrace } from "../run/trace.js";
 import { DebugCore, type DebugPauseBase, type DebugSession } from "./core.js";
 import { checkName, test } from "./breakpoints.js";
 
@@ -181,18 +180,5 @@ export function debugMachine(
       aborted = true;
     },
   );
-  return {
-    continue: () => core.resume("continue"),
-    step: () => core.resume("step"),
-    setArgs: (args) => core.setArgs(args),
-    abort: (reason) => core.abort(reason),
-    trace: (): ChromeTrace => core.recorder.toJSON(),
-    results: () => [...sent],
-    get paused() {
-      return core.paused;
-    },
-    get done() {
-      return core.done;
-    },
-  };
+  return core.session(() => [...sent]);
 }
